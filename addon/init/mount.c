@@ -1,0 +1,117 @@
+/* Mount ops. In-root targets are resolved to an O_PATH fd first and mounted through
+ * /proc/self/fd/N, so the mount lands on exactly the inode that was resolved inside the root. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include "init.h"
+#include "sys.h"
+
+static const char *or_null(const struct pstr *s) { return s->len ? s->s : NULL; }
+
+HANDLER(mount) {
+  const struct op_mount *m = &o->u.mount;
+  unsigned long flags = (unsigned long)m->flags;
+  if (!m->in_root) {
+    if (mount(or_null(&m->source), m->target.s, or_null(&m->fstype), flags, or_null(&m->data)) < 0)
+      return fail_errno(c, "mount", m->target.s);
+    return 0;
+  }
+  int fd = m->mkdir == MKDIR_NONE ? in_root_open(c, m->target.s, 0)
+                                  : in_root_create(c, m->target.s, (int)m->mkdir, (mode_t)m->mode);
+  if (fd < 0) return fail_errno(c, m->mkdir == MKDIR_NONE ? "openat2" : "mkdir", m->target.s);
+  char p[32];
+  int r = mount(or_null(&m->source), fd_path(p, fd), or_null(&m->fstype), flags, or_null(&m->data));
+  int e = errno;
+  close(fd);
+  return r < 0 ? fail(c, e, "mount", m->target.s) : 0;
+}
+
+HANDLER(mount_setattr) {
+  const struct op_mount_setattr *m = &o->u.mount_setattr;
+  int fd = in_root_open(c, m->target.s, 0);
+  if (fd < 0) return fail_errno(c, "openat2", m->target.s);
+  struct tsr_mount_attr attr = { m->attr_set, m->attr_clr, m->propagation, 0 };
+  unsigned flags = AT_EMPTY_PATH | (m->recursive ? AT_RECURSIVE : 0);
+  int r = (int)syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr);
+  int e = errno;
+  close(fd);
+  return r < 0 ? fail(c, e, "mount_setattr", m->target.s) : 0;
+}
+
+/* pivot_root(".", ".") stacks the old root on top of the new one at "."; it is made rslave first so
+ * the detach cannot propagate back to the host, then lazily unmounted. */
+HANDLER(pivot_root) {
+  (void)o;
+  int root = root_fd(c);
+  if (root < 0 || fchdir(root) < 0) return fail_errno(c, "fchdir", "root");
+  if (syscall(SYS_pivot_root, ".", ".") < 0) return fail_errno(c, "pivot_root", NULL);
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return fail_errno(c, "mount", "rslave-old-root");
+  if (umount2(".", MNT_DETACH) < 0) return fail_errno(c, "umount2", "old-root");
+  if (chdir("/") < 0) return fail_errno(c, "chdir", "/");
+  root_reset(c);
+  return 0;
+}
+
+HANDLER(move_root) {
+  (void)o;
+  int root = root_fd(c);
+  if (root < 0 || fchdir(root) < 0) return fail_errno(c, "fchdir", "root");
+  if (mount(".", "/", NULL, MS_MOVE, NULL) < 0) return fail_errno(c, "mount", "move");
+  if (chroot(".") < 0) return fail_errno(c, "chroot", ".");
+  if (chdir("/") < 0) return fail_errno(c, "chdir", "/");
+  root_reset(c);
+  return 0;
+}
+
+HANDLER(mask_path) {
+  const char *path = o->u.mask_path.path.s;
+  int fd = in_root_open(c, path, 0);
+  if (fd < 0) return errno == ENOENT ? 0 : fail_errno(c, "openat2", path);
+  struct stat st;
+  char p[32];
+  int r = fstat(fd, &st);
+  if (r == 0 && S_ISDIR(st.st_mode))
+    r = mount("tmpfs", fd_path(p, fd), "tmpfs", MS_RDONLY, NULL);
+  else if (r == 0)
+    r = mount("/dev/null", fd_path(p, fd), NULL, MS_BIND, NULL);
+  int e = errno;
+  close(fd);
+  return r < 0 ? fail(c, e, "mount", path) : 0;
+}
+
+/* The per-mount flags to keep on a read-only remount: in a user namespace the kernel refuses to
+ * clear a locked nosuid/nodev/noexec, and the atime mode should not change either. */
+static unsigned long kept_flags(int fd) {
+  struct statfs sf;
+  if (fstatfs(fd, &sf) < 0) return 0;
+  unsigned long f = 0;
+  if (sf.f_flags & ST_NOSUID) f |= MS_NOSUID;
+  if (sf.f_flags & ST_NODEV) f |= MS_NODEV;
+  if (sf.f_flags & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sf.f_flags & ST_NOATIME) f |= MS_NOATIME;
+  if (sf.f_flags & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sf.f_flags & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+HANDLER(readonly_path) {
+  const char *path = o->u.readonly_path.path.s;
+  char p[32];
+  int fd = in_root_open(c, path, 0);
+  if (fd < 0) return errno == ENOENT ? 0 : fail_errno(c, "openat2", path);
+  int r = mount(fd_path(p, fd), p, NULL, MS_BIND | MS_REC, NULL);
+  int e = errno;
+  close(fd);
+  if (r < 0) return fail(c, e, "mount", path);
+  /* Reopen: the old fd still names the mount underneath the new bind. */
+  fd = in_root_open(c, path, 0);
+  if (fd < 0) return fail_errno(c, "openat2", path);
+  r = mount(NULL, fd_path(p, fd), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(fd), NULL);
+  e = errno;
+  close(fd);
+  return r < 0 ? fail(c, e, "remount", path) : 0;
+}

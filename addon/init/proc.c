@@ -1,0 +1,132 @@
+/* Process-level ops: namespaces, identity, limits, fds and the channel. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include "init.h"
+#include "sys.h"
+
+HANDLER(set_dumpable) {
+  if (prctl(PR_SET_DUMPABLE, (unsigned long)o->u.set_dumpable.on, 0, 0, 0) < 0) return fail_errno(c, "prctl", "PR_SET_DUMPABLE");
+  return 0;
+}
+
+HANDLER(write_file) {
+  const struct op_write_file *w = &o->u.write_file;
+  int fd = open(w->path.s, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return fail_errno(c, "open", w->path.s);
+  /* One write(): proc and sysctl files take the whole value or nothing. */
+  ssize_t n = write(fd, w->data.s, w->data.len);
+  int e = n < 0 ? errno : EIO;
+  close(fd);
+  return n == (ssize_t)w->data.len ? 0 : fail(c, e, "write", w->path.s);
+}
+
+HANDLER(setrlimit) {
+  struct { uint64_t cur, max; } lim = { o->u.setrlimit.soft, o->u.setrlimit.hard };
+  if (syscall(SYS_prlimit64, 0, (int)o->u.setrlimit.resource, &lim, NULL) < 0) {
+    char n[24];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)o->u.setrlimit.resource);
+    return fail_errno(c, "prlimit", n);
+  }
+  return 0;
+}
+
+HANDLER(setns) {
+  int fd = open(o->u.setns.path.s, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail_errno(c, "open", o->u.setns.path.s);
+  long r = syscall(SYS_setns, fd, (int)o->u.setns.nstype);
+  int e = errno;
+  close(fd);
+  return r < 0 ? fail(c, e, "setns", o->u.setns.path.s) : 0;
+}
+
+HANDLER(unshare) {
+  if (syscall(SYS_unshare, (unsigned long)o->u.unshare.flags) < 0) return fail_errno(c, "unshare", NULL);
+  return 0;
+}
+
+/* A raw clone: CLONE_PARENT makes the runtime (not this helper) the container init's parent, so
+ * the runtime can wait for it, and this helper can simply exit. */
+HANDLER(fork) {
+  (void)o;
+  long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) return fail_errno(c, "clone", NULL);
+  if (pid == 0) return 0;
+  if (send_pid(c, (pid_t)pid) < 0) send_error_and_exit(c);
+  _exit(0);
+}
+
+HANDLER(report_pid) {
+  (void)o;
+  return send_pid(c, getpid());
+}
+
+HANDLER(setsid) {
+  (void)o;
+  if (setsid() < 0) return fail_errno(c, "setsid", NULL);
+  return 0;
+}
+
+HANDLER(sethostname) {
+  if (syscall(SYS_sethostname, o->u.sethostname.name.s, (size_t)o->u.sethostname.name.len) < 0)
+    return fail_errno(c, "sethostname", o->u.sethostname.name.s);
+  return 0;
+}
+
+HANDLER(setdomainname) {
+  if (syscall(SYS_setdomainname, o->u.setdomainname.name.s, (size_t)o->u.setdomainname.name.len) < 0)
+    return fail_errno(c, "setdomainname", o->u.setdomainname.name.s);
+  return 0;
+}
+
+HANDLER(open_root) {
+  int fd = open(o->u.open_root.path.s, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail_errno(c, "open", o->u.open_root.path.s);
+  root_reset(c);
+  c->root = fd;
+  return 0;
+}
+
+/* The kernel's getcwd reports a cwd outside our root as "(unreachable)/..."; libc wrappers differ
+ * in how they hide that, so ask the syscall directly. */
+HANDLER(chdir) {
+  const char *path = o->u.chdir.path.s;
+  char buf[4096];
+  if (chdir(path) < 0) return fail_errno(c, "chdir", path);
+  long n = syscall(SYS_getcwd, buf, sizeof buf);
+  if (n < 0) return fail_errno(c, "getcwd", path);
+  if (buf[0] != '/') return fail(c, ENOENT, "outside-root", path);
+  return 0;
+}
+
+HANDLER(close_fds) {
+  if (syscall(SYS_close_range, (unsigned)o->u.close_fds.from, ~0U, TSR_CLOSE_RANGE_CLOEXEC) < 0)
+    return fail_errno(c, "close_range", NULL);
+  return 0;
+}
+
+HANDLER(close_channel) {
+  (void)o;
+  if (c->chan >= 0) close(c->chan);
+  c->chan = -1;
+  return 0;
+}
+
+/* The open blocks until `start` opens the fifo for reading: that is the start signal. */
+HANDLER(wait_fifo) {
+  int fifo = (int)o->u.wait_fifo.fd;
+  char p[32];
+  int fd;
+  do fd = open(fd_path(p, fifo), O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) return fail_errno(c, "open", "fifo");
+  ssize_t n = write(fd, "0", 1);
+  int e = errno;
+  close(fd);
+  close(fifo);
+  return n == 1 ? 0 : fail(c, n < 0 ? e : EIO, "write", "fifo");
+}

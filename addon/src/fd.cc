@@ -1,0 +1,88 @@
+// File descriptor wrappers: mkfifo, open, flock, socketpair, connectUnix. Every fd we create is
+// O_CLOEXEC: only spawn() decides what a child inherits.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "addon.h"
+
+namespace tsrun {
+
+static Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
+  std::string path;
+  int64_t mode;
+  if (!ArgStr(info, 0, &path) || !ArgInt(info, 1, &mode)) return info.Env().Undefined();
+  if (mkfifo(path.c_str(), (mode_t)mode) < 0) return ThrowErrno(info.Env(), errno, "mkfifo", path);
+  return info.Env().Undefined();
+}
+
+static Napi::Value Open(const Napi::CallbackInfo &info) {
+  std::string path;
+  int64_t flags, mode;
+  if (!ArgStr(info, 0, &path) || !ArgInt(info, 1, &flags) || !ArgIntOr(info, 2, 0, &mode)) return info.Env().Undefined();
+  int fd;
+  do fd = open(path.c_str(), (int)flags | O_CLOEXEC, (mode_t)mode); while (fd < 0 && errno == EINTR);
+  if (fd < 0) return ThrowErrno(info.Env(), errno, "open", path);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+static Napi::Value Flock(const Napi::CallbackInfo &info) {
+  int64_t fd, op;
+  if (!ArgInt(info, 0, &fd) || !ArgInt(info, 1, &op)) return info.Env().Undefined();
+  int r;
+  do r = flock((int)fd, (int)op); while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == EWOULDBLOCK && (op & LOCK_NB)) return Napi::Boolean::New(info.Env(), false);
+  if (r < 0) return ThrowErrno(info.Env(), errno, "flock");
+  return Napi::Boolean::New(info.Env(), true);
+}
+
+static Napi::Value Socketpair(const Napi::CallbackInfo &info) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return ThrowErrno(info.Env(), errno, "socketpair");
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), sv[0]));
+  out.Set(1u, Napi::Number::New(info.Env(), sv[1]));
+  return out;
+}
+
+// A path longer than sun_path is reached through an O_PATH fd of the socket: connect(2) follows the
+// /proc/self/fd magic link to the socket inode.
+static Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
+  std::string path;
+  if (!ArgStr(info, 0, &path)) return info.Env().Undefined();
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  int pathfd = -1;
+  if (path.size() < sizeof addr.sun_path) {
+    memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  } else {
+    pathfd = open(path.c_str(), O_PATH | O_CLOEXEC);
+    if (pathfd < 0) return ThrowErrno(info.Env(), errno, "open", path);
+    snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d", pathfd);
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int r = fd < 0 ? -1 : connect(fd, (struct sockaddr *)&addr, sizeof addr);
+  int err = errno;
+  if (pathfd >= 0) close(pathfd);
+  if (r < 0) {
+    if (fd >= 0) close(fd);
+    return ThrowErrno(info.Env(), err, fd < 0 ? "socket" : "connect", path);
+  }
+  return Napi::Number::New(info.Env(), fd);
+}
+
+void InitFd(Napi::Env env, Napi::Object exports) {
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("open", Napi::Function::New(env, Open, "open"));
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("socketpair", Napi::Function::New(env, Socketpair, "socketpair"));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix, "connectUnix"));
+}
+
+}  // namespace tsrun

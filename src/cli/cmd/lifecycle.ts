@@ -1,0 +1,76 @@
+// CLI wrappers of the lifecycle: flags in, lifecycle functions called, errors given their context.
+import { TsrunError } from '../../errors.js';
+import { create, planFor, type CreateOptions } from '../../lifecycle/create.js';
+import { destroy, kill, start } from '../../lifecycle/lifecycle.js';
+import { checkRunTerminal, run } from '../../lifecycle/run.js';
+import { parseSignal } from '../../lifecycle/signals.js';
+import { loadBundle } from '../../config/load.js';
+import { validateId } from '../../state/store.js';
+import { formatPlan } from '../../plan/format.js';
+import type { Ctx } from '../context.js';
+import { out } from '../context.js';
+
+function withContext<T>(ctx: Ctx, command: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TsrunError) e.withContext(`${command} ${ctx.args[0] ?? ''}`.trim());
+    throw e;
+  }
+}
+
+function createOptions(ctx: Ctx, detach: boolean): CreateOptions {
+  const f = ctx.flags;
+  validateId(ctx.args[0]);
+  return {
+    id: ctx.args[0],
+    bundle: String(f.bundle ?? '.'),
+    pidFile: f['pid-file'] as string | undefined,
+    consoleSocket: f['console-socket'] as string | undefined,
+    noPivot: !!f['no-pivot'],
+    noNewKeyring: !!f['no-new-keyring'],
+    preserveFds: (f['preserve-fds'] as number | undefined) ?? 0,
+    detach,
+    store: ctx.store,
+    log: ctx.log,
+  };
+}
+
+export function createCmd(ctx: Ctx): number {
+  return withContext(ctx, 'create', () => {
+    const opts = createOptions(ctx, true);
+    if (ctx.flags['dry-run']) {
+      const bundle = loadBundle(opts.bundle);
+      out(formatPlan(planFor(bundle, opts)));
+      return 0;
+    }
+    create(opts);
+    return 0;
+  });
+}
+
+export function startCmd(ctx: Ctx): number {
+  return withContext(ctx, 'start', () => { start(ctx.store, ctx.args[0]); return 0; });
+}
+
+export function killCmd(ctx: Ctx): number {
+  return withContext(ctx, 'kill', () => {
+    kill(ctx.store, ctx.args[0], parseSignal(ctx.args[1] ?? 'TERM'), !!ctx.flags.all);
+    return 0;
+  });
+}
+
+export function deleteCmd(ctx: Ctx): number {
+  return withContext(ctx, 'delete', () => { destroy(ctx.store, ctx.args[0], !!ctx.flags.force, ctx.log); return 0; });
+}
+
+export async function runCmd(ctx: Ctx): Promise<number> {
+  const opts = { ...createOptions(ctx, !!ctx.flags.detach), keep: !!ctx.flags.keep, noSubreaper: !!ctx.flags['no-subreaper'] };
+  try {
+    checkRunTerminal(loadBundle(opts.bundle).spec.process?.terminal, opts.consoleSocket, opts.detach);
+    return await run(opts);
+  } catch (e) {
+    if (e instanceof TsrunError) e.withContext(`run ${opts.id}`);
+    throw e;
+  }
+}

@@ -1,0 +1,7 @@
+// Process entry for the bundled CLI (dist/tsrun.cjs).
+import { main } from './main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => { process.stderr.write(`${e?.stack ?? e}\n`); process.exitCode = 1; },
+);

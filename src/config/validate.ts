@@ -1,0 +1,75 @@
+// Schema validation with the validators precompiled at build time (build/gen/validators.js), and ajv
+// errors turned into one readable line that names the JSON path and the rule:
+//   config.json: linux.namespaces[2].type must be one of cgroup, ipc, ... (got "netwrk")
+import * as validators from '../../build/gen/validators.js';
+import type { ValidationError, Validator } from '../../build/gen/validators.js';
+import { fail } from '../errors.js';
+import { hasBigInt, toValidatable } from './json.js';
+
+export type SchemaName = 'config' | 'process' | 'state' | 'features' | 'resources';
+
+/** `/linux/namespaces/2/type` -> `linux.namespaces[2].type` */
+export function dottedPath(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
+  }
+  return out;
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let v = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return v;
+}
+
+const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+/** One error as `<path> <rule> (got <value>)`. */
+export function describe(err: ValidationError, data: unknown): { path: string; text: string } {
+  const path = dottedPath(err.instancePath);
+  const got = valueAt(data, err.instancePath);
+  const p = err.params;
+  const at = (s: string) => (path ? `${path} ${s}` : s);
+  switch (err.keyword) {
+    case 'required': {
+      const full = path ? `${path}.${p.missingProperty}` : String(p.missingProperty);
+      return { path: full, text: `${full} is required` };
+    }
+    case 'enum':
+      return { path, text: at(`must be one of ${(p.allowedValues as unknown[]).map(String).sort().join(', ')} (got ${show(got)})`) };
+    case 'type':
+      return { path, text: at(`must be ${p.type === 'integer' ? 'an integer' : `of type ${p.type}`} (got ${show(got)})`) };
+    case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
+      return { path, text: at(`must be ${p.comparison} ${p.limit} (got ${show(got)})`) };
+    case 'pattern':
+      return { path, text: at(`must match ${p.pattern} (got ${show(got)})`) };
+    case 'additionalProperties':
+      return { path, text: at(`has an unknown property "${p.additionalProperty}"`) };
+    case 'minItems': case 'maxItems':
+      return { path, text: at(`must have ${err.keyword === 'minItems' ? 'at least' : 'at most'} ${p.limit} item(s)`) };
+    case 'minLength':
+      return { path, text: at(`must not be empty`) };
+    default:
+      return { path, text: at(`${err.message ?? `fails ${err.keyword}`} (got ${show(got)})`) };
+  }
+}
+
+/** Validates data (lossless values allowed) against a schema; throws a TsrunError naming the path. */
+export function validate(name: SchemaName, data: unknown, file: string): void {
+  const fn = (validators as unknown as Record<SchemaName, Validator>)[name];
+  const input = hasBigInt(data) ? toValidatable(data) : data;
+  if (fn(input)) return;
+  const err = fn.errors![0];
+  const { path, text } = describe(err, input);
+  throw fail(`${file}: ${text}`, { configPath: undefined, step: `validate ${path}` });
+}
+
+export function validationErrors(name: SchemaName, data: unknown): ValidationError[] {
+  const fn = (validators as unknown as Record<SchemaName, Validator>)[name];
+  return fn(hasBigInt(data) ? toValidatable(data) : data) ? [] : fn.errors!;
+}

@@ -1,0 +1,34 @@
+// Turns a failure report from tsrun-init ({step, errno, detail}) into the message a user (and a
+// client matching on words) needs: the step in words, the config field, errno text and a hint.
+import { TsrunError } from '../errors.js';
+import type { Step } from '../plan/build.js';
+
+const ENOENT = 2;
+const EACCES = 13;
+const EPERM = 1;
+
+export function initError(steps: Step[], step: number, errno: number, detail: string): TsrunError {
+  const s = steps[step];
+  if (!s) return new TsrunError({ what: `tsrun-init failed at step ${step}`, errno, detail });
+  const op = s.op;
+  if (op.op === 'exec_lookup') {
+    // Docker and Podman turn these exact words into exit codes 127 and 126.
+    const file = String(op.file);
+    if (errno === ENOENT && detail === 'not-found-in-path') return new TsrunError({ what: `exec: "${file}": executable file not found in $PATH`, configPath: s.configPath });
+    if (errno === ENOENT) return new TsrunError({ what: `exec: "${file}": stat ${file}`, errno, configPath: s.configPath });
+    return new TsrunError({ what: `exec: "${file}"`, errno, configPath: s.configPath });
+  }
+  const fields = { what: s.what, configPath: s.configPath, errno, detail: detail && !s.what.includes(detail) ? detail : undefined } as const;
+  return new TsrunError({ ...fields, hint: hintFor(s, errno) });
+}
+
+function hintFor(s: Step, errno: number): string | undefined {
+  const op = s.op;
+  if (op.op === 'mount' && errno === EPERM && op.fstype === 'proc') return 'mounting proc needs a new pid namespace (linux.namespaces)';
+  if (op.op === 'mount' && errno === EPERM && op.fstype === 'sysfs') return 'mounting sysfs in a user namespace needs a new network namespace';
+  if (op.op === 'chdir' && errno === ENOENT) return 'the directory must exist in the root filesystem';
+  if (op.op === 'set_user' && errno === 22) return 'the uid or gid is not mapped in the user namespace';
+  if (op.op === 'open_root' && errno === ENOENT) return 'root.path is relative to the bundle directory';
+  if (errno === EACCES && op.op === 'exec') return 'is the file executable by the container user?';
+  return undefined;
+}

@@ -1,0 +1,120 @@
+// start, kill, delete: small state transitions around the container's init, each under the
+// container's lock. Waits use the init's pidfd (no polling loops, no sleeping like runc's 100 ms).
+import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Hook } from '../config/gen/config.js';
+import { fail, notExist, notRunning } from '../errors.js';
+import { runHooks } from '../hooks/run.js';
+import type { Logger } from '../io/log.js';
+import type { ContainerRecord, StateStore } from '../state/store.js';
+import { sys } from '../sys/index.js';
+import { stateJson } from './create.js';
+import { containerPids } from './procs.js';
+
+const POLLIN = 1;
+const SIGKILL = 9;
+
+interface StoredHooks { poststart?: Hook[]; poststop?: Hook[] }
+const hooksOf = (rec: ContainerRecord) => (rec.tsrun.hooks ?? {}) as StoredHooks;
+
+/** Waits until the process behind pidfd exits; false on timeout. */
+function waitExit(pidfd: number, timeoutMs: number): boolean {
+  return (sys().poll([pidfd], POLLIN, timeoutMs)[0] & POLLIN) !== 0;
+}
+
+export function start(store: StateStore, id: string): void {
+  const unlock = store.lock(id);
+  try {
+    const rec = store.read(id);
+    const status = store.status(rec);
+    if (status === 'stopped') throw fail('cannot start a container that has stopped');
+    if (status !== 'created') throw fail(`cannot start an already ${status} container`);
+    const n = sys();
+    const fifo = join(store.dir(id), 'exec.fifo');
+    const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const pidfd = n.pidfdOpen(rec.pid);
+    try {
+      // The init opens the fifo for writing once we have it open for reading, then writes one byte.
+      for (;;) {
+        const [fifoEv, pidEv] = n.poll([fd, pidfd], POLLIN, 30_000);
+        if (fifoEv & POLLIN) break;
+        if (pidEv & POLLIN) throw fail('the container init exited before it could be started');
+        if (!fifoEv && !pidEv) throw fail('the container init did not answer on exec.fifo within 30s');
+      }
+      const buf = Buffer.alloc(1);
+      if (readSync(fd, buf, 0, 1, null) !== 1) throw fail('the container init closed exec.fifo without starting');
+    } finally {
+      closeSync(fd);
+      closeSync(pidfd);
+    }
+    unlinkSync(fifo);
+    rec.status = 'running';
+    store.write(rec);
+    try {
+      runHooks('poststart', hooksOf(rec).poststart, stateJson(rec, 'running'));
+    } catch (e) {
+      // runtime-spec 1.3: a failing poststart hook fails start; runc then kills the container.
+      killAll(rec, SIGKILL);
+      throw e;
+    }
+  } finally {
+    unlock();
+  }
+}
+
+function killAll(rec: ContainerRecord, signal: number): void {
+  for (const pid of containerPids(rec.pid)) {
+    try { process.kill(pid, signal); } catch {}
+  }
+}
+
+export function kill(store: StateStore, id: string, signal: number, all: boolean): void {
+  const unlock = store.lock(id);
+  try {
+    const rec = store.read(id);
+    const status = store.status(rec);
+    if (status === 'stopped') throw notRunning();
+    if (all) return killAll(rec, signal);
+    const pidfd = sys().pidfdOpen(rec.pid);
+    try {
+      sys().pidfdSendSignal(pidfd, signal);
+    } finally {
+      closeSync(pidfd);
+    }
+  } finally {
+    unlock();
+  }
+}
+
+/** Removes a container: kills it first when forced (or when only created), runs poststop hooks. */
+export function destroy(store: StateStore, id: string, force: boolean, log: Logger): void {
+  if (!store.exists(id)) {
+    // The containerd shim runs `delete --force` after every task, usually on a deleted container.
+    if (force) return;
+    throw notExist(id);
+  }
+  const unlock = store.lock(id);
+  try {
+    const rec = store.read(id);
+    const status = store.status(rec);
+    if (status !== 'stopped') {
+      if (status !== 'created' && status !== 'creating' && !force) throw fail(`cannot delete container ${id} that is not stopped: ${status}`, { hint: 'stop it with tsrun kill, or use delete --force' });
+      const pidfd = sys().pidfdOpen(rec.pid);
+      try {
+        killAll(rec, SIGKILL);
+        if (!waitExit(pidfd, 10_000)) throw fail(`container ${id} did not die within 10s of SIGKILL`);
+      } finally {
+        closeSync(pidfd);
+      }
+    }
+    store.remove(id);
+    try {
+      runHooks('poststop', hooksOf(rec).poststop, stateJson(rec, 'stopped'));
+    } catch (e) {
+      // runtime-spec: a failing poststop hook is logged, and the delete still succeeds.
+      log.warn(`delete ${id}: ${(e as Error).message}`);
+    }
+  } finally {
+    unlock();
+  }
+}

@@ -1,0 +1,64 @@
+// `run`: create + start; in the foreground it also forwards signals to the container, reaps it as a
+// child subreaper, exits with its status (128+N for a signal) and deletes it (unless --keep).
+import { closeSync } from 'node:fs';
+import { fail } from '../errors.js';
+import { sys } from '../sys/index.js';
+import { create, type CreateOptions } from './create.js';
+import { destroy, start } from './lifecycle.js';
+import { SIGNALS } from './signals.js';
+
+export interface RunOptions extends CreateOptions {
+  keep?: boolean;
+  noSubreaper?: boolean;
+}
+
+const FORWARDED = ['HUP', 'INT', 'QUIT', 'TERM', 'USR2', 'WINCH', 'CONT', 'TSTP', 'TTIN', 'TTOU', 'ALRM'] as const;
+
+export async function run(opts: RunOptions): Promise<number> {
+  if (opts.detach) {
+    create(opts);
+    start(opts.store, opts.id);
+    return 0;
+  }
+  const n = sys();
+  if (!opts.noSubreaper) n.setSubreaper();
+  const rec = create(opts);
+  const pidfd = n.pidfdOpen(rec.pid);
+  const handlers = FORWARDED.map((name) => {
+    const h = () => { try { n.pidfdSendSignal(pidfd, SIGNALS[name]); } catch {} };
+    process.on(`SIG${name}`, h);
+    return [`SIG${name}`, h] as const;
+  });
+  try {
+    start(opts.store, opts.id);
+    const status = await waitForExit(pidfd);
+    return status;
+  } catch (e) {
+    try { n.pidfdSendSignal(pidfd, 9); } catch {}
+    throw e;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    closeSync(pidfd);
+    if (!opts.keep) destroy(opts.store, opts.id, true, opts.log);
+  }
+}
+
+/** Waits for the init (our child) without blocking the event loop, so forwarded signals get through. */
+async function waitForExit(pidfd: number): Promise<number> {
+  let delay = 1;
+  for (;;) {
+    const w = sys().waitPidfd(pidfd, true);
+    if (w) {
+      if (w.signal) return 128 + w.signal;
+      return w.code ?? 0;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+export function checkRunTerminal(terminal: boolean | undefined, consoleSocket: string | undefined, detach: boolean): void {
+  if (terminal && !consoleSocket && !detach) {
+    throw fail('config.json: process.terminal is set: tsrun run cannot proxy a terminal yet', { hint: 'pass --console-socket, or set process.terminal to false' });
+  }
+}

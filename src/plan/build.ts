@@ -1,0 +1,290 @@
+// config.json -> InitPlan: the flat list of steps tsrun-init performs, in runc's order, each with a
+// description and the config path it comes from (so a failure names the field, and `--dry-run` can
+// show the plan). PURE: every host fact comes in through PlanInput; nothing here does I/O.
+import type { Mount, Spec } from '../config/gen/config.js';
+import { fail } from '../errors.js';
+import { HookKind, MkdirKind, SyncKind, type Op } from './ops.gen.js';
+import { flagNames, parseMountOptions } from './mount-options.js';
+import { CAPABILITIES, MS, NS_FLAGS, RLIMITS, type NamespaceType } from './tables.js';
+
+export interface Step {
+  op: Op;
+  /** What the step does, in words: `mount "proc" on /proc`. */
+  what: string;
+  /** The config.json field it comes from: `mounts[0]`. */
+  configPath?: string;
+}
+
+/** Facts about the host the plan depends on, gathered by the caller. */
+export interface HostFacts {
+  /** Kind of the file at a host path (bind-mount sources), or undefined when missing. */
+  sourceKind(path: string): 'dir' | 'file' | undefined;
+  /** cgroup v1 hierarchies as mounted on the host (e.g. ["cpu,cpuacct", "memory"]); null on a pure v2 host. */
+  cgroupV1: string[] | null;
+}
+
+export interface PlanInput {
+  spec: Spec;
+  bundle: string;
+  rootfs: string;
+  noPivot: boolean;
+  /** fds as the helper sees them. */
+  fds: { fifo: number; consoleSocket?: number; firstToClose: number };
+  /** Whether to block on the exec fifo until `start` (create) or not (tests of the plan alone). */
+  waitForStart: boolean;
+  host: HostFacts;
+}
+
+export interface InitPlan {
+  steps: Step[];
+  /** The runtime writes the id maps when the helper asks (sync usermap). */
+  usermap?: { uidMap: string; gidMap: string };
+  /** /proc/<pid>/timens_offsets content, written when the helper asks (sync timens). */
+  timeOffsets?: string;
+  /** Whether prestart/createRuntime hooks run at the hooks sync. */
+  runtimeHooks: boolean;
+}
+
+const DEFAULT_CAPS: string[] = [];
+const capBits = (names: readonly string[] | undefined, path: string): bigint => {
+  let bits = 0n;
+  for (const [i, n] of (names ?? DEFAULT_CAPS).entries()) {
+    const bit = CAPABILITIES.indexOf(n);
+    if (bit < 0) throw fail(`unknown capability "${n}"`, { configPath: `${path}[${i}]`, hint: `known capabilities: ${CAPABILITIES.join(', ')}` });
+    bits |= 1n << BigInt(bit);
+  }
+  return bits;
+};
+
+/** The devices every container gets (runtime-spec "Default Devices"). */
+const DEFAULT_DEVICES: [string, number, number][] = [
+  ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
+];
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+const makedev = (major: number, minor: number) => (BigInt(major & 0xfff) << 8n) | BigInt(minor & 0xff) | (BigInt(minor & ~0xff) << 12n) | (BigInt(major & ~0xfff) << 32n);
+
+class PlanWriter {
+  steps: Step[] = [];
+  add(op: Op, what: string, configPath?: string): void {
+    this.steps.push(configPath ? { op, what, configPath } : { op, what });
+  }
+}
+
+export function buildPlan(input: PlanInput): InitPlan {
+  const { spec } = input;
+  const linux = spec.linux ?? {};
+  const proc = spec.process;
+  if (!proc) throw fail('config.json has no process: there is nothing to run', { configPath: 'process' });
+  const w = new PlanWriter();
+  const plan: InitPlan = { steps: w.steps, runtimeHooks: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length) };
+  const namespaces = linux.namespaces ?? [];
+  const nsOf = (t: NamespaceType) => namespaces.find((n) => n.type === t);
+  const nsPath = (t: NamespaceType) => `linux.namespaces[${namespaces.findIndex((n) => n.type === t)}]`;
+  if (!nsOf('mount')) throw fail('a mount namespace is required: tsrun builds the root filesystem in it', { configPath: 'linux.namespaces', hint: 'add {"type": "mount"}' });
+
+  // rlimits first, while the helper is still host root: raising a hard limit needs CAP_SYS_RESOURCE
+  // in the initial user namespace, which a new user namespace would not have.
+  for (const [i, r] of (proc.rlimits ?? []).entries()) {
+    w.add({ op: 'setrlimit', resource: RLIMITS[r.type] ?? rlimitUnknown(r.type, i), soft: BigInt(r.soft), hard: BigInt(r.hard) }, `set ${r.type} to ${r.soft}/${r.hard}`, `process.rlimits[${i}]`);
+  }
+  if (proc.oomScoreAdj !== undefined) w.add({ op: 'write_file', path: '/proc/self/oom_score_adj', data: String(proc.oomScoreAdj) }, `set oom_score_adj to ${proc.oomScoreAdj}`, 'process.oomScoreAdj');
+  // Not dumpable until the user program's execve: no one may ptrace or read /proc of the helper.
+  w.add({ op: 'set_dumpable', on: 0 }, 'make the helper non-dumpable');
+
+  // Join namespaces by path: everything but user and mount first (still privileged on the host),
+  // then user, then mount last (joining it changes what host paths resolve to).
+  const joins = namespaces.map((n, i) => ({ n, i })).filter(({ n }) => n.path);
+  const joinOrder = (t: string) => (t === 'user' ? 1 : t === 'mount' ? 2 : 0);
+  for (const { n, i } of joins.sort((a, b) => joinOrder(a.n.type) - joinOrder(b.n.type))) {
+    w.add({ op: 'setns', path: n.path!, nstype: NS_FLAGS[n.type as NamespaceType] }, `join the ${n.type} namespace ${n.path}`, `linux.namespaces[${i}].path`);
+  }
+
+  const userNs = nsOf('user');
+  if (userNs && !userNs.path) {
+    w.add({ op: 'unshare', flags: NS_FLAGS.user }, 'create the user namespace', nsPath('user'));
+    plan.usermap = {
+      uidMap: (linux.uidMappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join(''),
+      gidMap: (linux.gidMappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join(''),
+    };
+    w.add({ op: 'sync', kind: SyncKind.usermap }, 'wait for the runtime to write uid_map and gid_map', 'linux.uidMappings');
+    w.add({ op: 'set_user', uid: 0, gid: 0, groups: [], setGroups: 0 }, 'become root of the user namespace', 'linux.uidMappings');
+  }
+
+  let unshareFlags = 0;
+  for (const n of namespaces) if (!n.path && n.type !== 'user') unshareFlags |= NS_FLAGS[n.type as NamespaceType];
+  if (unshareFlags) {
+    const names = namespaces.filter((n) => !n.path && n.type !== 'user').map((n) => n.type).join(', ');
+    w.add({ op: 'unshare', flags: unshareFlags }, `create the ${names} namespace(s)`, 'linux.namespaces');
+  }
+  const timeNs = nsOf('time');
+  if (timeNs && !timeNs.path && linux.timeOffsets) {
+    plan.timeOffsets = Object.entries(linux.timeOffsets).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`).join('');
+    w.add({ op: 'sync', kind: SyncKind.timens }, 'wait for the runtime to write timens_offsets', 'linux.timeOffsets');
+  }
+  // pid and time namespaces apply to children only: the container's init is a child of the helper.
+  if (nsOf('pid') || nsOf('time')) w.add({ op: 'fork' }, 'fork the container init into the new pid namespace', nsOf('pid') ? nsPath('pid') : nsPath('time'));
+  else w.add({ op: 'report_pid' }, 'report the container init pid');
+  w.add({ op: 'setsid' }, 'start a new session');
+
+  rootfsSteps(w, input, !!(userNs));
+  if (plan.runtimeHooks) w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks', spec.hooks?.prestart?.length ? 'hooks.prestart' : 'hooks.createRuntime');
+  for (const [i, h] of (spec.hooks?.createContainer ?? []).entries()) {
+    w.add({ op: 'run_hook', kind: HookKind.createContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run createContainer hook ${h.path}`, `hooks.createContainer[${i}]`);
+  }
+  if (input.noPivot) w.add({ op: 'move_root' }, 'move the root filesystem to / and chroot (--no-pivot)', 'root.path');
+  else w.add({ op: 'pivot_root' }, 'pivot_root into the root filesystem', 'root.path');
+
+  if (proc.terminal) {
+    if (input.fds.consoleSocket === undefined) throw fail('process.terminal is set but there is no console socket', { configPath: 'process.terminal' });
+    w.add({ op: 'console', socketFd: input.fds.consoleSocket, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 }, 'allocate the pty and send its master to the console socket', 'process.terminal');
+  }
+  if (spec.hostname) w.add({ op: 'sethostname', name: spec.hostname }, `set the hostname to "${spec.hostname}"`, 'hostname');
+  if (spec.domainname) w.add({ op: 'setdomainname', name: spec.domainname }, `set the domainname to "${spec.domainname}"`, 'domainname');
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    w.add({ op: 'write_file', path: `/proc/sys/${key.replace(/\./g, '/')}`, data: value }, `set sysctl ${key}=${value}`, `linux.sysctl["${key}"]`);
+  }
+  for (const [i, p] of (linux.readonlyPaths ?? []).entries()) w.add({ op: 'readonly_path', path: p }, `make ${p} read-only`, `linux.readonlyPaths[${i}]`);
+  for (const [i, p] of (linux.maskedPaths ?? []).entries()) w.add({ op: 'mask_path', path: p }, `mask ${p}`, `linux.maskedPaths[${i}]`);
+  if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, 'remount the root filesystem read-only', 'root.readonly');
+
+  processSteps(w, input);
+  return plan;
+}
+
+function rlimitUnknown(type: string, i: number): never {
+  throw fail(`unknown rlimit "${type}"`, { configPath: `process.rlimits[${i}].type`, hint: `known: ${Object.keys(RLIMITS).join(', ')}` });
+}
+
+function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean): void {
+  const { spec, rootfs } = input;
+  const linux = spec.linux ?? {};
+  const prop = linux.rootfsPropagation ? parseMountOptions([linux.rootfsPropagation]).propagation[0] : MS.SLAVE | MS.REC;
+  const mnt = (source: string, target: string, fstype: string, flags: number, data: string, inRoot: number, mkdir: number, mode = 0o755): Op =>
+    ({ op: 'mount', source, target, fstype, flags, data, inRoot, mkdir, mode });
+
+  // Nothing mounted in the container may propagate back to the host.
+  w.add(mnt('', '/', '', prop | MS.REC, '', 0, MkdirKind.none), `make / ${linux.rootfsPropagation ?? 'rslave'} in the container's mount namespace`, linux.rootfsPropagation ? 'linux.rootfsPropagation' : undefined);
+  // pivot_root needs the new root to be a mount point.
+  w.add(mnt(rootfs, rootfs, '', MS.BIND | MS.REC, '', 0, MkdirKind.none), `bind the root filesystem ${rootfs} on itself`, 'root.path');
+  w.add({ op: 'open_root', path: rootfs }, `open the root filesystem ${rootfs}`, 'root.path');
+
+  const mounts = spec.mounts ?? [];
+  let devpts = false;
+  let devFromHost = false;
+  for (const [i, m] of mounts.entries()) {
+    const kind = mountSteps(w, input, m, `mounts[${i}]`, inUserns);
+    if (m.destination === '/dev/pts' && m.type === 'devpts') devpts = true;
+    if (m.destination === '/dev' && kind === 'bind') devFromHost = true;
+  }
+  if (!devFromHost) deviceSteps(w, input, inUserns, devpts);
+}
+
+/** Steps for one config mount; returns whether it was a bind mount. */
+function mountSteps(w: PlanWriter, input: PlanInput, m: Mount, path: string, inUserns: boolean): 'bind' | 'fs' {
+  const o = parseMountOptions(m.options);
+  const dest = m.destination;
+  const label = `mount ${m.type ? `${m.type} ` : ''}"${m.source ?? ''}" on ${dest}`;
+  const bind = (o.flags & MS.BIND) !== 0 || m.type === 'bind';
+  if (o.extensions.includes('tmpcopyup')) throw fail(`${label}: the tmpcopyup option is not supported yet`, { configPath: `${path}.options` });
+  if (bind) {
+    const source = m.source?.startsWith('/') ? m.source : `${input.bundle}/${m.source ?? ''}`;
+    const kind = input.host.sourceKind(source);
+    if (!kind) throw fail(label, { configPath: `${path}.source`, errno: 2, detail: source });
+    const flags = o.flags | MS.BIND;
+    w.add({ op: 'mount', source, target: dest, fstype: '', flags: flags & (MS.BIND | MS.REC), data: '', inRoot: 1, mkdir: kind === 'dir' ? MkdirKind.dir : MkdirKind.file, mode: 0o755 }, label, path);
+    // Per-mount flags of a bind mount only take effect on a remount.
+    const rest = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    if (rest) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: MS.BIND | MS.REMOUNT | rest, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `remount ${dest} ${flagNames(rest)}`, `${path}.options`);
+  } else if (m.type === 'cgroup') {
+    cgroupMountSteps(w, input, m, o.flags, path, label);
+  } else {
+    if (!m.type) throw fail(`${label}: a mount that is not a bind mount needs a type`, { configPath: `${path}.type` });
+    // sysfs in a user namespace without its own network namespace cannot be mounted: bind the host's.
+    const fsFlags = o.flags & ~MS.REMOUNT;
+    w.add({ op: 'mount', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, label, path);
+    void inUserns;
+  }
+  for (const p of o.propagation) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: p, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `set propagation ${flagNames(p)} on ${dest}`, `${path}.options`);
+  if (o.attrSet || o.attrClr) {
+    w.add({ op: 'mount_setattr', target: dest, attrSet: o.attrSet, attrClr: o.attrClr, propagation: 0, recursive: 1 }, `apply recursive options to ${dest}`, `${path}.options`);
+  }
+  return bind ? 'bind' : 'fs';
+}
+
+/**
+ * A `cgroup` mount: cgroup2 on a v2 host; on a v1 host a tmpfs with one cgroup mount per hierarchy
+ * (in a cgroup namespace the kernel shows the container's own cgroup as each root).
+ */
+function cgroupMountSteps(w: PlanWriter, input: PlanInput, m: Mount, flags: number, path: string, label: string): void {
+  const dest = m.destination;
+  const hier = input.host.cgroupV1;
+  if (!hier) {
+    w.add({ op: 'mount', source: 'cgroup2', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, label, path);
+    return;
+  }
+  const ro = flags & MS.RDONLY;
+  w.add({ op: 'mount', source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: (flags & ~MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, `${label} (a tmpfs holding the v1 hierarchies)`, path);
+  for (const h of hier) {
+    const data = h.startsWith('name=') ? `none,${h}` : h;
+    const dir = `${dest}/${h.replace(/^name=/, '')}`;
+    w.add({ op: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: flags | MS.NOSUID | MS.NODEV | MS.NOEXEC, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, `mount the cgroup v1 hierarchy ${h} on ${dir}`, path);
+    // cpu,cpuacct is also reachable as cpu and cpuacct, as on the host.
+    if (h.includes(',')) for (const part of h.split(',')) w.add({ op: 'symlink', target: h, path: `${dest}/${part}` }, `link ${dest}/${part} to ${h}`, path);
+  }
+  if (ro) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `remount the tmpfs on ${dest} read-only`, path);
+}
+
+function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts: boolean): void {
+  const devices = input.spec.linux?.devices ?? [];
+  const node = (path: string, type: string, major: number, minor: number, mode: number, uid: number, gid: number, what: string, configPath?: string) => {
+    if (inUserns) {
+      // mknod is not allowed in a user namespace: bind the host's node instead.
+      w.add({ op: 'mount', source: path, target: path, fstype: '', flags: MS.BIND, data: '', inRoot: 1, mkdir: MkdirKind.file, mode: 0o644 }, `${what} (bound from the host)`, configPath);
+      return;
+    }
+    const ifmt = type === 'b' ? S_IFBLK : type === 'p' ? S_IFIFO : S_IFCHR;
+    w.add({ op: 'mknod', path, mode: ifmt | (mode & 0o7777), dev: type === 'p' ? 0 : makedev(major, minor), uid, gid }, what, configPath);
+  };
+  const explicit = new Set(devices.map((d) => d.path));
+  for (const [path, major, minor] of DEFAULT_DEVICES) {
+    if (!explicit.has(path)) node(path, 'c', major, minor, 0o666, 0, 0, `create the default device ${path}`);
+  }
+  for (const [i, d] of devices.entries()) {
+    node(d.path, d.type, Number(d.major ?? 0), Number(d.minor ?? 0), Number(d.fileMode ?? 0o666), Number(d.uid ?? 0), Number(d.gid ?? 0), `create the device ${d.path}`, `linux.devices[${i}]`);
+  }
+  const links: [string, string][] = [['/proc/self/fd', '/dev/fd'], ['/proc/self/fd/0', '/dev/stdin'], ['/proc/self/fd/1', '/dev/stdout'], ['/proc/self/fd/2', '/dev/stderr'], ['/proc/kcore', '/dev/core']];
+  if (devpts) links.push(['pts/ptmx', '/dev/ptmx']);
+  for (const [target, path] of links) w.add({ op: 'symlink', target, path }, `link ${path} to ${target}`);
+}
+
+function processSteps(w: PlanWriter, input: PlanInput): void {
+  const proc = input.spec.process!;
+  const caps = proc.capabilities ?? {};
+  const user = proc.user ?? { uid: 0, gid: 0 };
+  w.add({ op: 'umask', mask: user.umask ?? 0o022 }, `set the umask to ${(user.umask ?? 0o022).toString(8).padStart(4, '0')}`, user.umask !== undefined ? 'process.user.umask' : undefined);
+  if (proc.noNewPrivileges) w.add({ op: 'no_new_privs' }, 'set no_new_privs', 'process.noNewPrivileges');
+  w.add({ op: 'caps_bounding', keep: capBits(caps.bounding, 'process.capabilities.bounding') }, 'drop capabilities outside the bounding set', 'process.capabilities.bounding');
+  w.add({ op: 'keep_caps', on: 1 }, 'keep capabilities across the uid change');
+  w.add({ op: 'set_user', uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [], setGroups: 1 }, `switch to uid ${user.uid} gid ${user.gid}${user.additionalGids?.length ? ` groups ${user.additionalGids.join(',')}` : ''}`, 'process.user');
+  w.add({ op: 'keep_caps', on: 0 }, 'stop keeping capabilities');
+  w.add({
+    op: 'caps_set',
+    effective: capBits(caps.effective, 'process.capabilities.effective'),
+    permitted: capBits(caps.permitted, 'process.capabilities.permitted'),
+    inheritable: capBits(caps.inheritable, 'process.capabilities.inheritable'),
+    ambient: capBits(caps.ambient, 'process.capabilities.ambient'),
+  }, 'set the capability sets', 'process.capabilities');
+  w.add({ op: 'chdir', path: proc.cwd }, `change to the working directory ${proc.cwd}`, 'process.cwd');
+  const pathEnv = (proc.env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  w.add({ op: 'exec_lookup', file: proc.args![0], pathEnv }, `find the executable "${proc.args![0]}"`, 'process.args[0]');
+  w.add({ op: 'sync', kind: SyncKind.ready }, 'report the container created');
+  w.add({ op: 'close_fds', from: input.fds.firstToClose }, 'close every file descriptor the container must not inherit');
+  w.add({ op: 'close_channel' }, 'close the channel to the runtime');
+  if (input.waitForStart) w.add({ op: 'wait_fifo', fd: input.fds.fifo }, 'wait for tsrun start (exec.fifo)');
+  for (const [i, h] of (input.spec.hooks?.startContainer ?? []).entries()) {
+    w.add({ op: 'run_hook', kind: HookKind.startContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run startContainer hook ${h.path}`, `hooks.startContainer[${i}]`);
+  }
+  w.add({ op: 'exec', argv: proc.args!, envp: proc.env ?? [] }, `execute ${JSON.stringify(proc.args)}`, 'process.args');
+}

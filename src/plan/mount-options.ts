@@ -1,0 +1,55 @@
+// Turns a mount's options into what the kernel takes: mount(2) flags, flags to clear, propagation,
+// recursive attributes for mount_setattr, filesystem data, and tsrun's own extensions. Pure.
+import { MOUNT_ATTR, MS, extensionOptions, mountFlagOptions, propagationOptions, recursiveAtimeOptions, recursiveOptions } from './tables.js';
+
+export interface ParsedMountOptions {
+  flags: number;
+  /** Propagation flags, each applied by its own mount(2) call. */
+  propagation: number[];
+  attrSet: number;
+  attrClr: number;
+  /** Comma-joined options the kernel's filesystem takes (mode=755, size=...). */
+  data: string;
+  extensions: string[];
+}
+
+export function parseMountOptions(options: readonly string[] = []): ParsedMountOptions {
+  const out: ParsedMountOptions = { flags: 0, propagation: [], attrSet: 0, attrClr: 0, data: '', extensions: [] };
+  const data: string[] = [];
+  for (const opt of options) {
+    const flag = mountFlagOptions[opt];
+    if (flag) {
+      const [clear, bit] = flag;
+      out.flags = clear ? out.flags & ~bit : out.flags | bit;
+      continue;
+    }
+    if (opt in propagationOptions) {
+      out.propagation.push(propagationOptions[opt]);
+      continue;
+    }
+    const rec = recursiveOptions[opt];
+    if (rec) {
+      const [clear, bit] = rec;
+      if (clear) { out.attrClr |= bit; out.attrSet &= ~bit; } else { out.attrSet |= bit; out.attrClr &= ~bit; }
+      continue;
+    }
+    if (opt in recursiveAtimeOptions) {
+      out.attrClr |= MOUNT_ATTR._ATIME;
+      out.attrSet = (out.attrSet & ~MOUNT_ATTR._ATIME) | recursiveAtimeOptions[opt];
+      continue;
+    }
+    if (extensionOptions.includes(opt)) {
+      out.extensions.push(opt);
+      continue;
+    }
+    data.push(opt);
+  }
+  out.data = data.join(',');
+  return out;
+}
+
+/** Names of the mount(2) flags set in `flags`, for plan listings. */
+export function flagNames(flags: number): string {
+  const names = Object.entries(MS).filter(([, bit]) => flags & bit).map(([n]) => n.toLowerCase());
+  return names.length ? names.join('|') : '0';
+}

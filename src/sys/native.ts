@@ -1,0 +1,49 @@
+// The typed face of the C++ addon (build/Release/tsrun.node). The addon is mechanism only: thin,
+// synchronous syscall wrappers. Every failure throws an Error with `code` (errno name, e.g. "ENOENT"),
+// `errno` (number) and `syscall` set, as Node's own fs errors do.
+
+export interface SpawnOptions {
+  /** fd of the sealed tsrun-init image (from sealedExecFd). */
+  execFd: number;
+  /** argv of the helper, argv[0] included. The environment is always empty. */
+  argv: string[];
+  /** fds[i] is the parent fd that becomes fd i in the child, or -1 to leave fd i closed. Every other fd is closed. */
+  fds: number[];
+  /** A cgroup v2 directory fd: the child is born in it (clone3 CLONE_INTO_CGROUP). */
+  cgroupFd?: number;
+}
+
+export interface WaitResult {
+  /** Exit status when the process exited normally. */
+  code?: number;
+  /** Signal number when it was killed by a signal. */
+  signal?: number;
+}
+
+export interface Native {
+  mkfifo(path: string, mode: number): void;
+  /** Raw open(2): allows O_PATH and flags Node's fs rejects. The fd is O_CLOEXEC. */
+  open(path: string, flags: number, mode?: number): number;
+  /** flock(2). With LOCK_NB, returns false instead of throwing when the lock is held. */
+  flock(fd: number, op: number): boolean;
+  /** AF_UNIX SOCK_STREAM socketpair, both ends O_CLOEXEC. */
+  socketpair(): [number, number];
+  /** Connects to a unix stream socket path; the fd is O_CLOEXEC. */
+  connectUnix(path: string): number;
+  /** Writes one frame: u32 length, u16 type, u16 0, payload. */
+  sendMsg(fd: number, type: number, payload?: Uint8Array): void;
+  /** Reads one frame. null on EOF. Throws ETIMEDOUT after timeoutMs (-1 = wait forever). */
+  recvMsg(fd: number, timeoutMs: number): { type: number; payload: Uint8Array } | null;
+  /** A memfd holding a copy of the file at path, sealed (SEAL, SHRINK, GROW, WRITE), O_CLOEXEC. */
+  sealedExecFd(path: string): number;
+  /** clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD[|CLONE_INTO_CGROUP]) + execveat of the sealed image. */
+  spawn(opts: SpawnOptions): { pid: number; pidfd: number };
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** waitid(P_PIDFD). null when nohang and the process still runs. Throws ECHILD when it is not our child. */
+  waitPidfd(pidfd: number, nohang: boolean): WaitResult | null;
+  /** poll(2) on fds with the same events each; returns revents per fd. */
+  poll(fds: number[], events: number, timeoutMs: number): number[];
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1). */
+  setSubreaper(): void;
+}

@@ -1,0 +1,37 @@
+// Shared test helpers: paths of the project, the shared fixtures, and root detection.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../..');
+export const SHARED = resolve(ROOT, '../shared');
+export const FIXTURE_CONFIGS = join(SHARED, 'fixtures/configs');
+export const TSRUN = join(ROOT, 'bin/tsrun');
+export const isRoot = process.getuid?.() === 0;
+
+export function which(cmd: string): string | undefined {
+  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    if (existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return undefined;
+}
+
+/** Prints why a test group is skipped, so a skip is never silent. */
+export function skipReason(reason: string | undefined): boolean {
+  if (reason) console.log(`SKIPPED: ${reason}`);
+  return !!reason;
+}
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+/** Runs the built CLI (bin/tsrun) with a clean environment like a client would. */
+export function tsrun(args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string } = {}): RunResult {
+  const r = spawnSync(TSRUN, args, { input: opts.input, cwd: opts.cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env }, encoding: 'utf8' });
+  return { code: r.status ?? 128 + (r.signal ? 1 : 0), stdout: r.stdout, stderr: r.stderr };
+}
+
+export function runcSpec(dir: string, rootless = false): boolean {
+  if (!which('runc')) return false;
+  execFileSync('runc', ['spec', ...(rootless ? ['--rootless'] : [])], { cwd: dir });
+  return true;
+}
