@@ -125,25 +125,23 @@ int op_sync(struct ctx *c, const struct op *o) {
   put_le(p, o->u.sync.kind, 4);
   put_le(p + 4, c->step, 4);
   if (chan_send(c->chan, MSG_SYNC, p, 8) < 0) return fail_errno(c, "send", "sync");
-  for (;;) {
-    uint16_t type;
-    uint8_t *payload;
-    uint32_t len;
-    int r = chan_recv(c->chan, &type, &payload, &len);
-    if (r == 0) _exit(1);
-    if (r < 0) return fail_errno(c, "recv", "ack");
-    if (type == MSG_ABORT) _exit(1);
-    if (type != MSG_ACK) {
-      free(payload);
-      return fail(c, EPROTO, "unexpected-message", NULL);
-    }
-    if (len > 0) {
-      free(c->state);
-      c->state = (char *)payload;
-      c->state_len = len;
-    } else {
-      free(payload);
-    }
+  uint16_t type;
+  uint8_t *payload;
+  uint32_t len;
+  int r = chan_recv(c->chan, &type, &payload, &len);
+  if (r == 0) _exit(1);
+  if (r < 0) return fail_errno(c, "recv", "ack");
+  if (type == MSG_ABORT) _exit(1);
+  if (type != MSG_ACK) {
+    free(payload);
+    return fail(c, EPROTO, "unexpected-message", NULL);
+  }
+  if (len == 0) {
+    free(payload); /* an empty ack keeps the state we have */
     return 0;
   }
+  free(c->state);
+  c->state = (char *)payload;
+  c->state_len = len;
+  return 0;
 }

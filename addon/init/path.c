@@ -58,44 +58,75 @@ static int create_exact(int dir, const char *name, int kind, mode_t mode) {
   return r;
 }
 
+/* Next component of *rest into name (NUL-terminated), advancing *rest; 0 when none is left. */
+static int next_component(const char **rest, char *name, size_t size) {
+  const char *p = *rest;
+  while (*p == '/') p++;
+  size_t n = strcspn(p, "/");
+  if (n == 0) return 0;
+  if (n >= size) { errno = ENAMETOOLONG; return -1; }
+  memcpy(name, p, n);
+  name[n] = 0;
+  *rest = p + n;
+  return 1;
+}
+
+static int only_slashes(const char *s) { return s[strspn(s, "/")] == 0; }
+
 int in_root_create(struct ctx *c, const char *path, int kind, mode_t leaf_mode) {
   int fd = in_root_open(c, path, 0);
   if (fd >= 0 || errno != ENOENT) return fd;
 
-  char buf[4096];
-  if (strlen(path) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
-  strcpy(buf, path);
+  /* Walk: prefix is the in-root path resolved so far (parent is its fd), rest what is left. A
+   * dangling symlink is expanded here (its target spliced in front of rest), so that, like
+   * runc's securejoin, /evil -> /host/x creates <root>/host/x; everything is then resolved again
+   * by openat2, never by us. */
+  char prefix[4096] = "/", rest[4096], name[256], link[4096];
+  int links = 0, r = 0;
+  if (strlen(path) >= sizeof rest) { errno = ENAMETOOLONG; return -1; }
+  strcpy(rest, path);
   int parent = in_root_open(c, "/", O_DIRECTORY);
-  if (parent < 0) return -1;
-
-  char *p = buf;
-  while (*p) {
-    while (*p == '/') p++;
-    if (!*p) break;
-    char *name = p;
-    while (*p && *p != '/') p++;
-    char saved = *p;
-    *p = 0;
-    int last = 1;
-    for (const char *q = p + (saved ? 1 : 0); saved && *q; q++)
-      if (*q != '/') { last = 0; break; }
-
-    /* Resolve the prefix from the root again (not relative to parent): a symlink component is then
-     * followed inside the root, exactly as the kernel would for the whole path. */
-    int next = in_root_open(c, buf, 0);
+  const char *cur = rest;
+  while (parent >= 0 && (r = next_component(&cur, name, sizeof name)) > 0) {
+    int last = only_slashes(cur);
+    size_t plen = strlen(prefix);
+    if (plen + strlen(name) + 2 > sizeof prefix) { errno = ENAMETOOLONG; break; }
+    snprintf(prefix + plen, sizeof prefix - plen, "%s%s", plen > 1 ? "/" : "", name);
+    int next = in_root_open(c, prefix, 0);
     if (next < 0 && errno == ENOENT) {
-      int k = last ? kind : MKDIR_DIR;
-      if (create_exact(parent, name, k, last ? leaf_mode : 0755) < 0 && errno != EEXIST) {
-        close(parent);
-        return -1;
+      if (create_exact(parent, name, last ? kind : MKDIR_DIR, last ? leaf_mode : 0755) == 0) {
+        next = in_root_open(c, prefix, 0);
+      } else if (errno == EEXIST) {
+        /* Exists but does not resolve: a dangling symlink (anything else: a race, report it). */
+        ssize_t n = readlinkat(parent, name, link, sizeof link - 1);
+        if (n < 0 || ++links > 40 || (size_t)n + strlen(cur) + 2 > sizeof rest) {
+          errno = n < 0 ? ENOENT : links > 40 ? ELOOP : ENAMETOOLONG;
+          break;
+        }
+        link[n] = 0;
+        memmove(rest + n + 1, cur, strlen(cur) + 1); /* rest = link + "/" + what was left */
+        memcpy(rest, link, (size_t)n);
+        rest[n] = '/';
+        cur = rest;
+        prefix[plen] = 0; /* a relative target continues from the symlink's directory */
+        if (link[0] == '/') {
+          strcpy(prefix, "/");
+          close(parent);
+          parent = in_root_open(c, "/", O_DIRECTORY);
+        }
+        continue;
       }
-      /* EEXIST (e.g. a dangling symlink) falls through to a fresh resolution that reports ENOENT. */
-      next = in_root_open(c, buf, 0);
     }
+    int e = errno;
     close(parent);
-    if (next < 0) return -1;
     parent = next;
-    *p = saved;
+    errno = e;
+  }
+  if (r != 0 && parent >= 0) { /* stopped early by an error */
+    int e = errno;
+    close(parent);
+    errno = e;
+    return -1;
   }
   return parent;
 }

@@ -1,7 +1,7 @@
 // `create`: validate the bundle, build the plan, spawn tsrun-init (sealed memfd image, vfork-style
 // clone3), feed it the plan and answer its syncs, record the state. Any failure kills the helper and
 // removes everything create made: no state dir, no process (mounts live and die in its namespace).
-import { closeSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadBundle, type Bundle } from '../config/load.js';
 import { launchProblems } from '../config/semantic.js';
@@ -123,6 +123,8 @@ function spawnHelper(opts: CreateOptions, plan: InitPlan, dir: string, run: Runn
   const n = sys();
   const fifo = join(dir, 'exec.fifo');
   n.mkfifo(fifo, 0o622);
+  // mkfifo's mode is cut by the umask; the container's user (any uid) must be able to open it for writing.
+  chmodSync(fifo, 0o622);
   const own: number[] = [];
   try {
     const fifoFd = n.open(fifo, O_PATH);

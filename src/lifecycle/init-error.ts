@@ -28,6 +28,7 @@ function hintFor(s: Step, errno: number): string | undefined {
   if (op.op === 'mount' && errno === EPERM && op.fstype === 'sysfs') return 'mounting sysfs in a user namespace needs a new network namespace';
   if (op.op === 'chdir' && errno === ENOENT) return 'the directory must exist in the root filesystem';
   if (op.op === 'set_user' && errno === 22) return 'the uid or gid is not mapped in the user namespace';
+  if (errno === EACCES && (op.op === 'mount' || op.op === 'open_root' || op.op === 'chdir')) return 'every directory on the way must be searchable by the container\'s root (in a user namespace, the mapped host uid)';
   if (op.op === 'open_root' && errno === ENOENT) return 'root.path is relative to the bundle directory';
   if (errno === EACCES && op.op === 'exec') return 'is the file executable by the container user?';
   return undefined;

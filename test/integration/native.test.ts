@@ -4,6 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createRequire } from 'node:module';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync, chmodSync, openSync, closeSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn as spawnProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { encodePlan, encodeFrame, decodeFromInit } from '../../src/plan/encode.js';
 import { MsgType, SyncKind, HookKind, MkdirKind, PlanFlag, type Op } from '../../src/plan/ops.gen.js';
@@ -24,13 +25,13 @@ const native = (skipReason ? null : createRequire(import.meta.url)('../../build/
 
 // Kernel constants the plans use (policy lives in TS; the test plays the runtime).
 const CLONE_NEWNS = 0x20000, CLONE_NEWUTS = 0x4000000, CLONE_NEWIPC = 0x8000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
-const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 0x1000, MS_REC = 0x4000, MS_SLAVE = 1 << 19, MS_STRICTATIME = 1 << 24;
+const MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 0x1000, MS_REC = 0x4000, MS_SLAVE = 1 << 19, MS_STRICTATIME = 1 << 24;
 const MOUNT_ATTR_RDONLY = 1;
 const O_RDONLY = 0, O_NONBLOCK = 0o4000, O_PATH = 0o10000000;
 const S_IFCHR = 0o20000;
 const POLLIN = 1;
 const CAP_NET_BIND_SERVICE = 10, CAP_CHOWN = 0;
-const ENODEV = 19, EINVAL = 22;
+const ENOENT = 2, ENODEV = 19, EINVAL = 22, ETIMEDOUT = 110;
 const makedev = (maj: number, min: number) => (min & 0xff) | (maj << 8) | ((min & ~0xff) << 12);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,7 +56,7 @@ function makeRootfs(tmp: string): string {
   chmodSync(join(rootfs, 'tmp'), 0o1777);
   copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
   chmodSync(join(rootfs, 'bin/busybox'), 0o755);
-  for (const app of ['sh', 'cat', 'ls', 'hostname', 'id', 'sleep', 'true', 'grep', 'touch', 'pwd']) symlinkSync('busybox', join(rootfs, 'bin', app));
+  for (const app of ['sh', 'cat', 'ls', 'hostname', 'id', 'sleep', 'true', 'grep', 'touch', 'pwd', 'tty', 'stty']) symlinkSync('busybox', join(rootfs, 'bin', app));
   writeFileSync(join(rootfs, 'etc/secret'), 'TOPSECRET');
   writeFileSync(join(rootfs, 'secretdir/file'), 'hidden');
   return rootfs;
@@ -83,6 +84,26 @@ function recv(chan: number, timeoutMs = 10000) {
   const m = native.recvMsg(chan, timeoutMs);
   return m && { type: m.type, ...decodeFromInit(m.type, m.payload) };
 }
+
+/** Runs a plan that must fail; returns the error message and checks init exits 1. */
+function runToError(ops: Op[], ack?: Uint8Array) {
+  const s = start(ops, [devnullFd(), devnullFd(), devnullFd()], 3);
+  try {
+    for (;;) {
+      const m = recv(s.chan, 20000);
+      if (!m || m.type === MsgType.error) {
+        expect(native.waitPidfd(s.pidfd, false)).toEqual({ code: 1 });
+        return m;
+      }
+      if (m.type === MsgType.sync) native.sendMsg(s.chan, MsgType.ack, ack);
+    }
+  } finally {
+    closeSync(s.chan);
+    closeSync(s.pidfd);
+  }
+}
+let devnullShared = -1;
+const devnullFd = () => (devnullShared >= 0 ? devnullShared : (devnullShared = openSync('/dev/null', 'r+')));
 
 function procStatus(pid: number, key: string): string {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
@@ -245,6 +266,7 @@ describe.skipIf(!!skipReason)('native addon + tsrun-init', () => {
     writeFileSync(join(base, 'preserved'), 'PRESERVED');
     const fifo = join(base, 'exec.fifo');
     native.mkfifo(fifo, 0o622);
+    chmodSync(fifo, 0o622); // mkfifo honours the umask; the container user must be able to open it
     const fifoFd = native.open(fifo, O_PATH);
     const out = openSync(join(base, 'out.txt'), 'w');
     const preserved = openSync(join(base, 'preserved'), 'r');
@@ -264,7 +286,7 @@ describe.skipIf(!!skipReason)('native addon + tsrun-init', () => {
       'echo ---mountinfo',
       'cat /proc/self/mountinfo',
       'echo ---end',
-      'read line', // hold still until the test has looked at our fds
+      'read line || true', // hold still until the test has looked at our fds
     ].join('\n');
     const state = JSON.stringify({ ociVersion: '1.2.0', id: 'native-test', status: 'created', pid: 0, bundle: base });
     const nbs = 1 << CAP_NET_BIND_SERVICE;
@@ -330,7 +352,11 @@ describe.skipIf(!!skipReason)('native addon + tsrun-init', () => {
       expect(recv(s.chan)).toBeNull(); // close_channel: setup is complete
 
       // Init now waits on the fifo: it runs from the memfd and is small.
-      await waitFor('init to block on the fifo', () => readFileSync(`/proc/${pid}/wchan`, 'utf8') !== '0' && procStatus(pid, 'State').startsWith('S'));
+      // wait_for_partner: the kernel's fifo open; kernels without symbols show "0".
+      await waitFor('init to block on the fifo', () => {
+        const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+        return (wchan === 'wait_for_partner' || wchan === '0') && procStatus(pid, 'State').startsWith('S');
+      });
       expect(readlinkSync(`/proc/${pid}/exe`)).toMatch(/^\/memfd:tsrun-init/);
       const rssKb = parseInt(procStatus(pid, 'VmRSS'), 10);
       console.log(`waiting init: exe=${readlinkSync(`/proc/${pid}/exe`)} VmRSS=${rssKb} kB`);
@@ -350,11 +376,12 @@ describe.skipIf(!!skipReason)('native addon + tsrun-init', () => {
       });
       // The container process holds exactly stdio and the preserved fd.
       expect(readdirSync(`/proc/${pid}/fd`).map(Number).sort()).toEqual([0, 1, 2, 3]);
-      expect(readlinkSync(`/proc/${pid}/exe`)).toBe(join(rootfs, 'bin/busybox'));
+      expect(readlinkSync(`/proc/${pid}/exe`)).toBe('/bin/busybox'); // seen from its own root
       closeSync(stdinHost); // `read line` sees EOF
       expect(native.waitPidfd(container, false)).toEqual({ code: 0 });
 
       const [head, mountinfo] = text.split('---mountinfo\n');
+      if (process.env.TSRUN_TEST_VERBOSE) console.log(text);
       expect(head).toContain('pid=1\n');
       expect(head).toContain('host=tsrun-box\n');
       expect(head).toContain('ids=1000 1000 [1000 1001 1002]\n');
@@ -369,7 +396,7 @@ describe.skipIf(!!skipReason)('native addon + tsrun-init', () => {
       expect(head).toContain(`CapBnd:\t${(nbs | 1).toString(16).padStart(16, '0')}`);
       expect(head).toContain('NoNewPrivs:\t1');
       const mp = (line: string) => ({ point: line.split(' ')[4], opts: line.split(' ')[5], fs: line.split(' - ')[1] ?? '' });
-      const mounts = mountinfo.split('\n').filter(Boolean).map(mp);
+      const mounts = mountinfo.split('---end')[0].split('\n').filter(Boolean).map(mp);
       expect(mounts[0].point).toBe('/'); // the old root is gone: only the rootfs and its submounts
       expect(mounts.find((m) => m.point === '/proc')?.fs).toMatch(/^proc /);
       expect(mounts.find((m) => m.point === '/dev')?.fs).toMatch(/^tmpfs /);
@@ -387,4 +414,144 @@ describe.skipIf(!!skipReason)('native addon + tsrun-init', () => {
       try { closeSync(stdinHost); } catch { /* closed above */ }
     }
   }, 30000);
+});
+
+describe.skipIf(!!skipReason)('tsrun-init hooks, lookup and console', () => {
+  let tmp = '';
+  beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'tsrun-native2-')); });
+  afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
+
+  const hook = (args: string[], timeout = 0): Op =>
+    ({ op: 'run_hook', kind: HookKind.createContainer, path: BUSYBOX, args, env: [], timeout });
+
+  it('runs hooks: feeds a large state to one that never reads it, reports exit status and timeouts', () => {
+    const big = new TextEncoder().encode(JSON.stringify({ pad: 'x'.repeat(512 * 1024) }));
+    const okThenFail = [{ op: 'sync', kind: SyncKind.hooks }, hook(['true']), hook(['sh', '-c', 'exit 3'])] as Op[];
+    expect(runToError(okThenFail, big)).toMatchObject({ step: 2, errno: 0, detail: 'exit 3' });
+    expect(runToError([hook(['sh', '-c', 'kill -TERM $$'])])).toMatchObject({ step: 0, detail: 'signal 15' });
+    const t0 = Date.now();
+    expect(runToError([hook(['sleep', '30'], 1)])).toMatchObject({ step: 0, errno: ETIMEDOUT, detail: 'timeout' });
+    expect(Date.now() - t0).toBeLessThan(5000);
+  }, 20000);
+
+  it('exec_lookup reports a command missing from PATH', () => {
+    expect(runToError([{ op: 'exec_lookup', file: 'no-such-cmd', pathEnv: '/bin:/usr/bin' }]))
+      .toMatchObject({ step: 0, errno: ENOENT, detail: 'not-found-in-path' });
+    expect(runToError([{ op: 'exec_lookup', file: '/no/such/file', pathEnv: '' }]))
+      .toMatchObject({ step: 0, errno: ENOENT, detail: 'stat' });
+  });
+
+  it('console: sends the pty master over the console socket and makes the peer the controlling tty', async () => {
+    const rootfs = makeRootfs(tmp);
+    const sockPath = join(tmp, 'console.sock');
+    // The receiving end of --console-socket: Node cannot receive SCM_RIGHTS, python can.
+    const receiver = spawnProcess('python3', ['-c', [
+      'import os, socket, sys',
+      's = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); print("ready", flush=True)',
+      'c, _ = s.accept(); msg, fds, _, _ = socket.recv_fds(c, 64, 1); out = b""',
+      'while True:',
+      '    try: d = os.read(fds[0], 4096)',
+      '    except OSError: break',
+      '    if not d: break',
+      '    out += d',
+      'print(msg.decode(), repr(out.decode()), flush=True)',
+    ].join('\n'), sockPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    receiver.stdout.on('data', (d) => { stdout += d; });
+    const exited = new Promise((r) => receiver.on('exit', r));
+    await waitFor('console receiver', () => stdout.includes('ready'));
+
+    const sock = native.connectUnix(sockPath);
+    const ops: Op[] = [
+      { op: 'unshare', flags: CLONE_NEWNS | CLONE_NEWPID },
+      { op: 'fork' },
+      mount('', '/', '', MS_REC | MS_SLAVE, '', 0),
+      mount(rootfs, rootfs, '', MS_BIND | MS_REC, '', 0),
+      { op: 'open_root', path: rootfs },
+      mount('proc', '/proc', 'proc', 0, '', 1, MkdirKind.dir, 0o555),
+      mount('tmpfs', '/dev', 'tmpfs', MS_NOSUID, 'mode=755', 1, MkdirKind.dir),
+      { op: 'mknod', path: '/dev/null', mode: S_IFCHR | 0o666, dev: makedev(1, 3), uid: 0, gid: 0 },
+      mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620', 1, MkdirKind.dir),
+      { op: 'pivot_root' },
+      { op: 'setsid' },
+      { op: 'console', socketFd: 4, rows: 33, cols: 101 },
+      { op: 'exec_lookup', file: 'sh', pathEnv: '/bin' },
+      { op: 'close_fds', from: 3 },
+      { op: 'close_channel' },
+      { op: 'exec', argv: ['sh', '-c', 'echo "tty=$(tty) size=$(stty size)"; grep -c devpts /proc/self/mountinfo'], envp: ['PATH=/bin'] },
+    ];
+    const dn = devnullFd();
+    const s = start(ops, [dn, dn, dn, -1, sock], 3);
+    closeSync(sock);
+    try {
+      const pidMsg = recv(s.chan);
+      expect(pidMsg).toMatchObject({ type: MsgType.pid });
+      const container = native.pidfdOpen(pidMsg!.pid!);
+      expect(native.waitPidfd(s.pidfd, false)).toEqual({ code: 0 });
+      expect(recv(s.chan)).toBeNull();
+      expect(native.waitPidfd(container, false)).toEqual({ code: 0 });
+      closeSync(container);
+    } finally {
+      closeSync(s.chan);
+      closeSync(s.pidfd);
+    }
+    await exited;
+    expect(stdout).toContain("/dev/ptmx 'tty=/dev/pts/0 size=33 101\\r\\n");
+    // /dev/console is the peer bound over the file init created: a second devpts-backed mount.
+    expect(stdout).toMatch(/size=33 101\\r\\n2\\r\\n'/);
+  }, 20000);
+});
+
+describe.skipIf(!!skipReason)('tsrun-init without a pid namespace', () => {
+  let tmp = '';
+  beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'tsrun-native3-')); });
+  afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
+
+  it.skipIf(process.arch !== 'x64')('move_root (--no-pivot), report_pid and a seccomp filter', async () => {
+    const rootfs = makeRootfs(tmp);
+    // cBPF: mkdir(83) and mkdirat(258) fail with EPERM, everything else is allowed (x86_64 numbers).
+    const insn = (code: number, jt: number, jf: number, k: number) => {
+      const b = Buffer.alloc(8);
+      b.writeUInt16LE(code, 0); b.writeUInt8(jt, 2); b.writeUInt8(jf, 3); b.writeUInt32LE(k >>> 0, 4);
+      return b;
+    };
+    const bpf = Buffer.concat([
+      insn(0x20, 0, 0, 0),          // ld [nr]
+      insn(0x15, 1, 0, 83),         // jeq mkdir -> deny
+      insn(0x15, 0, 1, 258),        // jeq mkdirat -> deny, else allow
+      insn(0x06, 0, 0, 0x00050001), // ret ERRNO(EPERM)
+      insn(0x06, 0, 0, 0x7fff0000), // ret ALLOW
+    ]);
+    // insn 1 jumps over insn 2 to the deny; insn 2 falls through to deny or skips to allow.
+    const out = openSync(join(tmp, 'out.txt'), 'w');
+    const ops: Op[] = [
+      { op: 'unshare', flags: CLONE_NEWNS },
+      mount('', '/', '', MS_REC | MS_SLAVE, '', 0),
+      mount(rootfs, rootfs, '', MS_BIND | MS_REC, '', 0),
+      { op: 'open_root', path: rootfs },
+      { op: 'move_root' },
+      { op: 'report_pid' },
+      { op: 'exec_lookup', file: '/bin/sh', pathEnv: '' },
+      { op: 'no_new_privs' },
+      { op: 'seccomp', bpf, flags: 0 },
+      { op: 'close_fds', from: 3 },
+      { op: 'close_channel' },
+      { op: 'exec', argv: ['sh', '-c', 'echo "root=$(ls /)"; busybox mkdir /tmp/x 2>/dev/null; echo "mkdir=$?"'], envp: [] },
+    ];
+    const dn = devnullFd();
+    const s = start(ops, [dn, out, out], 3);
+    closeSync(out);
+    try {
+      expect(recv(s.chan)).toMatchObject({ type: MsgType.pid, pid: s.pid });
+      expect(recv(s.chan)).toBeNull();
+      expect(native.waitPidfd(s.pidfd, false)).toEqual({ code: 0 });
+    } finally {
+      closeSync(s.chan);
+      closeSync(s.pidfd);
+    }
+    const text = readFileSync(join(tmp, 'out.txt'), 'utf8');
+    expect(text).toContain('root=bin\netc\nsecretdir\ntmp\n');
+    expect(text).toContain('mkdir=1\n');
+    expect(existsSync(join(rootfs, 'tmp/x'))).toBe(false);
+  });
 });
