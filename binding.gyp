@@ -9,13 +9,16 @@
         "addon/src/msg.cc",
         "addon/src/pidfd.cc",
         "addon/src/spawn.cc",
-        "addon/src/clone3.cc"
+        "addon/src/clone3.cc",
+        "addon/src/console.cc",
+        "addon/src/seccomp.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra"],
       "cflags_cc": ["-fno-exceptions"],
-      "ldflags": ["-Wl,-z,now", "-Wl,-z,relro"]
+      "ldflags": ["-Wl,-z,now", "-Wl,-z,relro"],
+      "libraries": ["-lseccomp"]
     }
   ]
 }

@@ -22,5 +22,6 @@ void InitFd(Napi::Env env, Napi::Object exports);      // fd.cc
 void InitMsg(Napi::Env env, Napi::Object exports);     // msg.cc
 void InitSpawn(Napi::Env env, Napi::Object exports);   // spawn.cc
 void InitPidfd(Napi::Env env, Napi::Object exports);   // pidfd.cc
+void InitConsole(Napi::Env env, Napi::Object exports); // console.cc
 
 }  // namespace tsrun

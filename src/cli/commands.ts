@@ -134,6 +134,7 @@ export const commands: CommandDef[] = [
   { name: 'spec', summary: 'create a new specification file', usage: '', args: [0, 0], flags: [
     bundle,
     { name: 'rootless', type: 'bool', help: 'generate a configuration for a rootless container' },
+    { name: 'busybox', type: 'bool', help: 'also make rootfs/ from the host\'s busybox-static, with a config that shows the container\'s isolation (tsrun extension)' },
   ] },
   { name: 'start', summary: 'executes the user defined process in a created container', usage: '<container-id>', args: [1, 1], flags: [] },
   { name: 'state', summary: 'output the state of a container', usage: '<container-id>', args: [1, 1], flags: [] },

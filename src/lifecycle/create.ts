@@ -62,7 +62,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions): InitPlan {
     noPivot: !!opts.noPivot,
     fds: helperFds(preservedCount(opts), !!opts.consoleSocket),
     waitForStart: true,
-    host: hostFacts(),
+    host: hostFacts(bundle.rootfs),
   });
 }
 

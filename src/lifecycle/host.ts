@@ -1,5 +1,6 @@
 // Host facts the plan needs, read once per create (the plan itself does no I/O).
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HostFacts } from '../plan/build.js';
 
 /** cgroup v1 hierarchies mounted on the host, by their mount options (e.g. "cpu,cpuacct", "name=systemd"). */
@@ -17,8 +18,29 @@ export function cgroupV1Hierarchies(mountinfo = readFileSync('/proc/self/mountin
   return out.length ? out : null;
 }
 
-export function hostFacts(): HostFacts {
+/**
+ * Reads <rootfs>/etc/passwd for a uid's home. The file belongs to the container: a symlink in the
+ * path could point anywhere on the host, so symlinks are not followed (no home is then found).
+ */
+export function containerHome(rootfs: string, uid: number): string | undefined {
+  for (const p of ['etc', 'etc/passwd']) {
+    try {
+      if (lstatSync(join(rootfs, p)).isSymbolicLink()) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  for (const line of readFileSync(join(rootfs, 'etc/passwd'), 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 6 && Number(f[2]) === uid && f[2] !== '') return f[5] || '/';
+  }
+  return undefined;
+}
+
+export function hostFacts(rootfs: string): HostFacts {
   return {
+    procKcore: existsSync('/proc/kcore'),
+    homeOf: (uid) => containerHome(rootfs, uid),
     sourceKind(path) {
       try {
         return statSync(path).isDirectory() ? 'dir' : 'file';

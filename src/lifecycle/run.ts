@@ -1,7 +1,7 @@
 // `run`: create + start; in the foreground it also forwards signals to the container, reaps it as a
 // child subreaper, exits with its status (128+N for a signal) and deletes it (unless --keep).
 import { closeSync } from 'node:fs';
-import { fail } from '../errors.js';
+import { listenConsole, proxyTerminal } from '../io/tty.js';
 import { sys } from '../sys/index.js';
 import { create, type CreateOptions } from './create.js';
 import { destroy, start } from './lifecycle.js';
@@ -10,6 +10,8 @@ import { SIGNALS } from './signals.js';
 export interface RunOptions extends CreateOptions {
   keep?: boolean;
   noSubreaper?: boolean;
+  /** process.terminal of the config (a foreground run then proxies the terminal). */
+  terminal?: boolean;
 }
 
 const FORWARDED = ['HUP', 'INT', 'QUIT', 'TERM', 'USR2', 'WINCH', 'CONT', 'TSTP', 'TTIN', 'TTOU', 'ALRM'] as const;
@@ -22,7 +24,16 @@ export async function run(opts: RunOptions): Promise<number> {
   }
   const n = sys();
   if (!opts.noSubreaper) n.setSubreaper();
-  const rec = create(opts);
+  // A terminal and no console socket: tsrun is the client and proxies the terminal itself.
+  const listener = opts.terminal && !opts.consoleSocket ? listenConsole() : undefined;
+  let proxy: { stop(): void } | undefined;
+  let rec;
+  try {
+    rec = create(listener ? { ...opts, consoleSocket: listener.path } : opts);
+    if (listener) proxy = proxyTerminal(listener.receive());
+  } finally {
+    listener?.close();
+  }
   const pidfd = n.pidfdOpen(rec.pid);
   const handlers = FORWARDED.map((name) => {
     const h = () => { try { n.pidfdSendSignal(pidfd, SIGNALS[name]); } catch {} };
@@ -37,6 +48,7 @@ export async function run(opts: RunOptions): Promise<number> {
     try { n.pidfdSendSignal(pidfd, 9); } catch {}
     throw e;
   } finally {
+    proxy?.stop();
     for (const [sig, h] of handlers) process.off(sig, h);
     closeSync(pidfd);
     if (!opts.keep) destroy(opts.store, opts.id, true, opts.log);
@@ -54,11 +66,5 @@ async function waitForExit(pidfd: number): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 50);
-  }
-}
-
-export function checkRunTerminal(terminal: boolean | undefined, consoleSocket: string | undefined, detach: boolean): void {
-  if (terminal && !consoleSocket && !detach) {
-    throw fail('config.json: process.terminal is set: tsrun run cannot proxy a terminal yet', { hint: 'pass --console-socket, or set process.terminal to false' });
   }
 }

@@ -21,6 +21,10 @@ export interface HostFacts {
   sourceKind(path: string): 'dir' | 'file' | undefined;
   /** cgroup v1 hierarchies as mounted on the host (e.g. ["cpu,cpuacct", "memory"]); null on a pure v2 host. */
   cgroupV1: string[] | null;
+  /** Whether /proc/kcore exists (then /dev/core links to it, as runc does). */
+  procKcore?: boolean;
+  /** The home directory of uid in the container's /etc/passwd, for HOME when the env has none. */
+  homeOf?: (uid: number) => string | undefined;
 }
 
 export interface PlanInput {
@@ -33,6 +37,8 @@ export interface PlanInput {
   /** Whether to block on the exec fifo until `start` (create) or not (tests of the plan alone). */
   waitForStart: boolean;
   host: HostFacts;
+  /** The compiled seccomp filter (compiled by the caller from linux.seccomp: compiling is not pure). */
+  seccomp?: { bpf: Uint8Array; flags: number };
 }
 
 export interface InitPlan {
@@ -58,7 +64,7 @@ const capBits = (names: readonly string[] | undefined, path: string): bigint => 
 
 /** The devices every container gets (runtime-spec "Default Devices"). */
 const DEFAULT_DEVICES: [string, number, number][] = [
-  ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
+  ['/dev/null', 1, 3], ['/dev/random', 1, 8], ['/dev/full', 1, 7], ['/dev/tty', 5, 0], ['/dev/zero', 1, 5], ['/dev/urandom', 1, 9],
 ];
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
@@ -233,7 +239,8 @@ function cgroupMountSteps(w: PlanWriter, input: PlanInput, m: Mount, flags: numb
     // cpu,cpuacct is also reachable as cpu and cpuacct, as on the host.
     if (h.includes(',')) for (const part of h.split(',')) w.add({ op: 'symlink', target: h, path: `${dest}/${part}` }, `link ${dest}/${part} to ${h}`, path);
   }
-  if (ro) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `remount the tmpfs on ${dest} read-only`, path);
+  // As runc: the hierarchies are read-only, the tmpfs holding them is not remounted.
+  void ro;
 }
 
 function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts: boolean): void {
@@ -254,7 +261,8 @@ function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts:
   for (const [i, d] of devices.entries()) {
     node(d.path, d.type, Number(d.major ?? 0), Number(d.minor ?? 0), Number(d.fileMode ?? 0o666), Number(d.uid ?? 0), Number(d.gid ?? 0), `create the device ${d.path}`, `linux.devices[${i}]`);
   }
-  const links: [string, string][] = [['/proc/self/fd', '/dev/fd'], ['/proc/self/fd/0', '/dev/stdin'], ['/proc/self/fd/1', '/dev/stdout'], ['/proc/self/fd/2', '/dev/stderr'], ['/proc/kcore', '/dev/core']];
+  const links: [string, string][] = [['/proc/self/fd', '/dev/fd'], ['/proc/self/fd/0', '/dev/stdin'], ['/proc/self/fd/1', '/dev/stdout'], ['/proc/self/fd/2', '/dev/stderr']];
+  if (input.host.procKcore) links.push(['/proc/kcore', '/dev/core']);
   if (devpts) links.push(['pts/ptmx', '/dev/ptmx']);
   for (const [target, path] of links) w.add({ op: 'symlink', target, path }, `link ${path} to ${target}`);
 }
@@ -263,6 +271,10 @@ function processSteps(w: PlanWriter, input: PlanInput): void {
   const proc = input.spec.process!;
   const caps = proc.capabilities ?? {};
   const user = proc.user ?? { uid: 0, gid: 0 };
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the capabilities go.
+  // With it, load it as late as possible, so that the fewest of tsrun's own syscalls run under it.
+  const seccomp = input.seccomp ? ({ op: 'seccomp', bpf: input.seccomp.bpf, flags: input.seccomp.flags } as const) : undefined;
+  if (seccomp && !proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');
   w.add({ op: 'umask', mask: user.umask ?? 0o022 }, `set the umask to ${(user.umask ?? 0o022).toString(8).padStart(4, '0')}`, user.umask !== undefined ? 'process.user.umask' : undefined);
   if (proc.noNewPrivileges) w.add({ op: 'no_new_privs' }, 'set no_new_privs', 'process.noNewPrivileges');
   w.add({ op: 'caps_bounding', keep: capBits(caps.bounding, 'process.capabilities.bounding') }, 'drop capabilities outside the bounding set', 'process.capabilities.bounding');
@@ -280,11 +292,15 @@ function processSteps(w: PlanWriter, input: PlanInput): void {
   const pathEnv = (proc.env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   w.add({ op: 'exec_lookup', file: proc.args![0], pathEnv }, `find the executable "${proc.args![0]}"`, 'process.args[0]');
   w.add({ op: 'sync', kind: SyncKind.ready }, 'report the container created');
+  if (seccomp && proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');
   w.add({ op: 'close_fds', from: input.fds.firstToClose }, 'close every file descriptor the container must not inherit');
   w.add({ op: 'close_channel' }, 'close the channel to the runtime');
   if (input.waitForStart) w.add({ op: 'wait_fifo', fd: input.fds.fifo }, 'wait for tsrun start (exec.fifo)');
   for (const [i, h] of (input.spec.hooks?.startContainer ?? []).entries()) {
     w.add({ op: 'run_hook', kind: HookKind.startContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run startContainer hook ${h.path}`, `hooks.startContainer[${i}]`);
   }
-  w.add({ op: 'exec', argv: proc.args!, envp: proc.env ?? [] }, `execute ${JSON.stringify(proc.args)}`, 'process.args');
+  // As runc: HOME comes from the container's /etc/passwd (or is /) when the config does not set it.
+  const env = proc.env ?? [];
+  const envp = env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${input.host.homeOf?.(Number(user.uid)) ?? '/'}`];
+  w.add({ op: 'exec', argv: proc.args!, envp }, `execute ${JSON.stringify(proc.args)}`, 'process.args');
 }

@@ -20,6 +20,19 @@ export interface WaitResult {
   signal?: number;
 }
 
+/** A filter with every name already resolved to libseccomp's numbers (src/seccomp/ does that). */
+export interface SeccompInput {
+  /** SCMP_ACT_* value (errno/trace data included). */
+  defaultAction: number;
+  /** SCMP_ARCH_* tokens. */
+  arches: number[];
+  rules: { name: string; action: number; args: { index: number; op: number; a: bigint; b: bigint }[] }[];
+  /** Syscall names whose highest number per arch is reported back (lastSyscalls). */
+  probe: string[];
+  /** SCMP_FLTATR_CTL_OPTIMIZE=2 (binary tree). */
+  optimize: boolean;
+}
+
 export interface Native {
   mkfifo(path: string, mode: number): void;
   /** Raw open(2): allows O_PATH and flags Node's fs rejects. The fd is O_CLOEXEC. */
@@ -44,6 +57,20 @@ export interface Native {
   waitPidfd(pidfd: number, nohang: boolean): WaitResult | null;
   /** poll(2) on fds with the same events each; returns revents per fd. */
   poll(fds: number[], events: number, timeoutMs: number): number[];
+  /** A listening AF_UNIX stream socket at path (O_CLOEXEC). */
+  listenUnix(path: string): number;
+  /** Accepts one connection and receives one fd with its payload (the console-socket protocol). ETIMEDOUT after timeoutMs. */
+  recvFd(listenFd: number, timeoutMs: number): { fd: number; payload: string };
+  /** ioctl(TIOCSWINSZ). */
+  setWinsize(fd: number, rows: number, cols: number): void;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1). */
   setSubreaper(): void;
+  /**
+   * libseccomp: seccomp_init(defaultAction), seccomp_arch_add each arch token (the native arch is
+   * always in), one seccomp_rule_add_array per rule (names unknown to libseccomp are returned in
+   * `skipped`), seccomp_export_bpf. Values are BigInt (u64, never a double). `lastSyscalls` gives,
+   * per arch in the filter, the highest number any `probe` name has there (-1: none). Errors from
+   * seccomp_arch_add / seccomp_rule_add carry `index`, the failing element of arches / rules.
+   */
+  compileSeccomp(filter: SeccompInput): { bpf: Uint8Array; skipped: string[]; lastSyscalls: { arch: number; nr: number }[] };
 }

@@ -2,7 +2,7 @@
 import { TsrunError } from '../../errors.js';
 import { create, planFor, type CreateOptions } from '../../lifecycle/create.js';
 import { destroy, kill, start } from '../../lifecycle/lifecycle.js';
-import { checkRunTerminal, run } from '../../lifecycle/run.js';
+import { run } from '../../lifecycle/run.js';
 import { parseSignal } from '../../lifecycle/signals.js';
 import { loadBundle } from '../../config/load.js';
 import { validateId } from '../../state/store.js';
@@ -67,8 +67,7 @@ export function deleteCmd(ctx: Ctx): number {
 export async function runCmd(ctx: Ctx): Promise<number> {
   const opts = { ...createOptions(ctx, !!ctx.flags.detach), keep: !!ctx.flags.keep, noSubreaper: !!ctx.flags['no-subreaper'] };
   try {
-    checkRunTerminal(loadBundle(opts.bundle).spec.process?.terminal, opts.consoleSocket, opts.detach);
-    return await run(opts);
+    return await run({ ...opts, terminal: !!loadBundle(opts.bundle).spec.process?.terminal });
   } catch (e) {
     if (e instanceof TsrunError) e.withContext(`run ${opts.id}`);
     throw e;

@@ -1,0 +1,89 @@
+// The receiving end of the console-socket protocol (runc's --console-socket): tsrun listens when it
+// proxies a terminal itself (foreground run with terminal=true), and tests use it as a client would.
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "addon.h"
+
+namespace tsrun {
+
+static Napi::Value ListenUnix(const Napi::CallbackInfo &info) {
+  std::string path;
+  if (!ArgStr(info, 0, &path)) return info.Env().Undefined();
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return ThrowErrno(info.Env(), ENAMETOOLONG, "bind", path);
+  memcpy(addr.sun_path, path.c_str(), path.size());
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ThrowErrno(info.Env(), errno, "socket");
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 4) < 0) {
+    int e = errno;
+    close(fd);
+    return ThrowErrno(info.Env(), e, "bind", path);
+  }
+  return Napi::Number::New(info.Env(), fd);
+}
+
+// Accepts one connection on a listening socket and receives one message carrying one fd
+// (SCM_RIGHTS), as go-runc's console socket does: exactly one fd, payload under 4096 bytes.
+static Napi::Value RecvFd(const Napi::CallbackInfo &info) {
+  int64_t lfd, timeout;
+  if (!ArgInt(info, 0, &lfd) || !ArgIntOr(info, 1, -1, &timeout)) return info.Env().Undefined();
+  struct pollfd p = {(int)lfd, POLLIN, 0};
+  int r;
+  do r = poll(&p, 1, (int)timeout); while (r < 0 && errno == EINTR);
+  if (r < 0) return ThrowErrno(info.Env(), errno, "poll");
+  if (r == 0) return ThrowErrno(info.Env(), ETIMEDOUT, "accept");
+  int conn;
+  do conn = accept4((int)lfd, nullptr, nullptr, SOCK_CLOEXEC); while (conn < 0 && errno == EINTR);
+  if (conn < 0) return ThrowErrno(info.Env(), errno, "accept");
+  char payload[4096];
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
+  struct iovec iov = {payload, sizeof payload};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl.buf;
+  msg.msg_controllen = sizeof ctl.buf;
+  ssize_t n;
+  do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  int e = errno;
+  close(conn);
+  if (n < 0) return ThrowErrno(info.Env(), e, "recvmsg");
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+    return ThrowErrno(info.Env(), EPROTO, "recvmsg");
+  }
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("fd", Napi::Number::New(info.Env(), fd));
+  out.Set("payload", Napi::String::New(info.Env(), payload, (size_t)n));
+  return out;
+}
+
+// TIOCSWINSZ on a pty (master or peer): how a terminal proxy passes on the user's window size.
+static Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
+  int64_t fd, rows, cols;
+  if (!ArgInt(info, 0, &fd) || !ArgInt(info, 1, &rows) || !ArgInt(info, 2, &cols)) return info.Env().Undefined();
+  struct winsize ws;
+  memset(&ws, 0, sizeof ws);
+  ws.ws_row = (unsigned short)rows;
+  ws.ws_col = (unsigned short)cols;
+  if (ioctl((int)fd, TIOCSWINSZ, &ws) < 0) return ThrowErrno(info.Env(), errno, "ioctl TIOCSWINSZ");
+  return info.Env().Undefined();
+}
+
+void InitConsole(Napi::Env env, Napi::Object exports) {
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+}
+
+}  // namespace tsrun

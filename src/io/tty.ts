@@ -1,0 +1,74 @@
+// The terminal proxy of a foreground `run` whose process wants a terminal and no client gave a
+// console socket: tsrun listens on a private socket, receives the pty master like a client would,
+// and connects the user's terminal to it (raw mode, window size, both directions).
+import { closeSync, mkdtempSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tty from 'node:tty';
+import { sys } from '../sys/index.js';
+
+export interface ConsoleListener {
+  path: string;
+  /** Receives the pty master sent by the container's init (after create). */
+  receive(): number;
+  close(): void;
+}
+
+export function listenConsole(): ConsoleListener {
+  const dir = mkdtempSync(join(tmpdir(), 'tsrun-console-'));
+  const path = join(dir, 'console.sock');
+  const fd = sys().listenUnix(path);
+  return {
+    path,
+    receive: () => sys().recvFd(fd, 10_000).fd,
+    close: () => {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Connects stdin/stdout to the pty master until stop() is called. */
+export function proxyTerminal(master: number): { stop(): void } {
+  const stdin = process.stdin;
+  const stdout = process.stdout;
+  const resize = () => {
+    if (stdout.isTTY) try { sys().setWinsize(master, stdout.rows, stdout.columns); } catch {}
+  };
+  resize();
+  if (stdin.isTTY) (stdin as tty.ReadStream).setRawMode(true);
+  const input = new tty.ReadStream(master);
+  const output = new tty.WriteStream(master);
+  input.on('data', (d) => stdout.write(d));
+  input.on('error', () => {}); // EIO once the container side closes
+  stdin.on('data', (d) => output.write(d));
+  stdout.on('resize', resize);
+  return {
+    stop() {
+      // The container has exited: pass on what it wrote that the stream has not read yet.
+      input.pause();
+      drain(master);
+      stdout.off('resize', resize);
+      if (stdin.isTTY) (stdin as tty.ReadStream).setRawMode(false);
+      stdin.pause();
+      input.destroy();
+      output.destroy();
+    },
+  };
+}
+
+function drain(master: number): void {
+  const buf = Buffer.alloc(65536);
+  for (;;) {
+    const [ev] = sys().poll([master], 1, 0);
+    if (!(ev & 1)) return;
+    let n: number;
+    try {
+      n = readSync(master, buf);
+    } catch {
+      return; // EIO: the other side is gone and nothing is left
+    }
+    if (n <= 0) return;
+    writeSync(1, buf.subarray(0, n));
+  }
+}

@@ -1,0 +1,142 @@
+// The plan is pure: a config and host facts in, the steps out. These tests need no root.
+import { describe, expect, it } from 'vitest';
+import { defaultSpec } from '../../src/config/default-spec.js';
+import type { Spec } from '../../src/config/gen/config.js';
+import { buildPlan, type PlanInput } from '../../src/plan/build.js';
+import { formatPlan } from '../../src/plan/format.js';
+import { parseMountOptions } from '../../src/plan/mount-options.js';
+import { MOUNT_ATTR, MS, NS_FLAGS } from '../../src/plan/tables.js';
+import { cgroupV1Hierarchies } from '../../src/lifecycle/host.js';
+
+function plan(edit?: (s: Spec) => void, extra: Partial<PlanInput> = {}) {
+  const spec = defaultSpec();
+  spec.process!.terminal = false;
+  edit?.(spec);
+  return buildPlan({
+    spec, bundle: '/b', rootfs: '/b/rootfs', noPivot: false, waitForStart: true,
+    fds: { fifo: 4, firstToClose: 3 },
+    host: { sourceKind: (p) => (p.endsWith('.conf') ? 'file' : p === '/missing' ? undefined : 'dir'), cgroupV1: ['cpu,cpuacct', 'memory', 'name=systemd'] },
+    ...extra,
+  });
+}
+const ops = (p: ReturnType<typeof plan>) => p.steps.map((s) => s.op.op);
+
+describe('mount options', () => {
+  it('maps flags, clears, propagation, recursive attributes and data like runc', () => {
+    const o = parseMountOptions(['nosuid', 'noexec', 'ro', 'rw', 'rprivate', 'rro', 'rnoatime', 'mode=755', 'size=65536k', 'tmpcopyup']);
+    expect(o.flags).toBe(MS.NOSUID | MS.NOEXEC);
+    expect(o.propagation).toEqual([MS.PRIVATE | MS.REC]);
+    expect(o.attrSet).toBe(MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOATIME);
+    expect(o.attrClr).toBe(MOUNT_ATTR._ATIME);
+    expect(o.data).toBe('mode=755,size=65536k');
+    expect(o.extensions).toEqual(['tmpcopyup']);
+    expect(parseMountOptions(['rbind']).flags).toBe(MS.BIND | MS.REC);
+  });
+});
+
+describe('launch plan', () => {
+  it('orders the steps as runc does', () => {
+    const o = ops(plan((s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 20 }])));
+    const at = (op: string) => (o as string[]).indexOf(op);
+    expect(at('setrlimit')).toBeLessThan(at('unshare'));
+    expect(at('unshare')).toBeLessThan(at('fork'));
+    expect(at('fork')).toBeLessThan(at('open_root'));
+    expect(at('mount')).toBeLessThan(at('pivot_root'));
+    expect(at('pivot_root')).toBeLessThan(at('sethostname'));
+    expect(at('sethostname')).toBeLessThan(at('readonly_path'));
+    expect(at('readonly_path')).toBeLessThan(at('mask_path'));
+    expect(at('caps_bounding')).toBeLessThan(at('set_user'));
+    expect(at('set_user')).toBeLessThan(at('caps_set'));
+    expect(at('caps_set')).toBeLessThan(at('chdir'));
+    expect(at('exec_lookup')).toBeLessThan(at('sync'));
+    expect(o.slice(-4)).toEqual(['close_fds', 'close_channel', 'wait_fifo', 'exec']);
+  });
+
+  it('creates new namespaces with one unshare and joins given ones, user first of the rest, mount last', () => {
+    const p = plan((s) => {
+      s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }, { type: 'network', path: '/var/run/netns/x' }, { type: 'user', path: '/proc/9/ns/user' }, { type: 'pid' }, { type: 'uts' }];
+    });
+    const setns = p.steps.filter((s) => s.op.op === 'setns').map((s) => [(s.op as { path: string }).path, s.configPath]);
+    expect(setns).toEqual([['/var/run/netns/x', 'linux.namespaces[1].path'], ['/proc/9/ns/user', 'linux.namespaces[2].path'], ['/proc/1/ns/mnt', 'linux.namespaces[0].path']]);
+    const unshare = p.steps.find((s) => s.op.op === 'unshare')!.op as { flags: number };
+    expect(unshare.flags).toBe(NS_FLAGS.pid | NS_FLAGS.uts);
+  });
+
+  it('a new user namespace syncs for the id maps and binds devices instead of mknod', () => {
+    const p = plan((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 2000, size: 10 }];
+    });
+    expect(p.usermap).toEqual({ uidMap: '0 1000 10\n', gidMap: '0 2000 10\n' });
+    expect(ops(p).slice(ops(p).indexOf('unshare'), ops(p).indexOf('unshare') + 3)).toEqual(['unshare', 'sync', 'set_user']);
+    expect(ops(p)).not.toContain('mknod');
+    expect(p.steps.some((s) => s.what === 'create the default device /dev/null (bound from the host)')).toBe(true);
+  });
+
+  it('forks only for a pid or time namespace', () => {
+    expect(ops(plan())).toContain('fork');
+    const p = plan((s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid')));
+    expect(ops(p)).not.toContain('fork');
+    expect(ops(p)).toContain('report_pid');
+  });
+
+  it('writes time offsets through the runtime for a new time namespace', () => {
+    const p = plan((s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { monotonic: { secs: 100, nanosecs: 5 }, boottime: { secs: -3 } };
+    });
+    expect(p.timeOffsets).toBe('monotonic 100 5\nboottime -3 0\n');
+  });
+
+  it('bind mounts: relative sources against the bundle, files as files, per-mount flags by remount', () => {
+    const p = plan((s) => s.mounts!.push({ destination: '/etc/resolv.conf', source: 'resolv.conf', options: ['rbind', 'ro', 'rprivate'] }));
+    const m = p.steps.filter((s) => s.configPath?.startsWith('mounts[7]'));
+    expect(m.map((s) => s.op)).toEqual([
+      expect.objectContaining({ op: 'mount', source: '/b/resolv.conf', target: '/etc/resolv.conf', flags: MS.BIND | MS.REC, mkdir: 2 }),
+      expect.objectContaining({ op: 'mount', source: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY }),
+      expect.objectContaining({ op: 'mount', flags: MS.PRIVATE | MS.REC }),
+    ]);
+  });
+
+  it('a missing bind source fails before anything runs, naming the field', () => {
+    expect(() => plan((s) => s.mounts!.push({ destination: '/x', source: '/missing', options: ['bind'] }))).toThrow(/mount "\/missing" on \/x \(mounts\[7\].source\): no such file or directory/);
+  });
+
+  it('a cgroup mount on a v1 host is a tmpfs with one mount per hierarchy', () => {
+    const steps = plan().steps.filter((s) => s.configPath === 'mounts[6]').map((s) => s.what);
+    expect(steps).toEqual([
+      'mount cgroup "cgroup" on /sys/fs/cgroup (a tmpfs holding the v1 hierarchies)',
+      'mount the cgroup v1 hierarchy cpu,cpuacct on /sys/fs/cgroup/cpu,cpuacct',
+      'link /sys/fs/cgroup/cpu to cpu,cpuacct',
+      'link /sys/fs/cgroup/cpuacct to cpu,cpuacct',
+      'mount the cgroup v1 hierarchy memory on /sys/fs/cgroup/memory',
+      'mount the cgroup v1 hierarchy name=systemd on /sys/fs/cgroup/systemd',
+    ]);
+  });
+
+  it('rejects unknown capability names, naming the entry', () => {
+    expect(() => plan((s) => s.process!.capabilities!.bounding!.push('CAP_FLY'))).toThrow(/unknown capability "CAP_FLY" \(process.capabilities.bounding\[3\]\)/);
+  });
+
+  it('requires a mount namespace and a process', () => {
+    expect(() => plan((s) => (s.linux!.namespaces = [{ type: 'pid' }]))).toThrow(/a mount namespace is required/);
+    expect(() => plan((s) => delete s.process)).toThrow(/nothing to run/);
+  });
+
+  it('prints as readable steps with their config paths (--dry-run)', () => {
+    const text = formatPlan(plan());
+    expect(text).toMatch(/mount proc "proc" on \/proc  \(mounts\[0\]\)\n\s+mount source="proc" target="\/proc" fstype="proc"/);
+    expect(text).toMatch(/set the hostname to "tsrun"  \(hostname\)/);
+  });
+
+  it('reads the host\'s v1 hierarchies from mountinfo', () => {
+    const mi = [
+      '30 25 0:26 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw,nsdelegate',
+      '31 25 0:27 / /sys/fs/cgroup/systemd rw,nosuid - cgroup cgroup rw,xattr,name=systemd',
+      '34 25 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
+    ].join('\n');
+    expect(cgroupV1Hierarchies(mi)).toEqual(['name=systemd', 'cpu,cpuacct']);
+    expect(cgroupV1Hierarchies(mi.split('\n')[0])).toBeNull();
+  });
+});
