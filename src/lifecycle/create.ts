@@ -9,6 +9,7 @@ import { fail, TsrunError } from '../errors.js';
 import { runHooks } from '../hooks/run.js';
 import type { Logger } from '../io/log.js';
 import { buildPlan, type InitPlan } from '../plan/build.js';
+import { compileForSpec } from '../seccomp/compile.js';
 import { decodeFromInit, encodePlan } from '../plan/encode.js';
 import { MsgType, PlanFlag, SyncKind } from '../plan/ops.gen.js';
 import { readProcStat } from '../state/status.js';
@@ -16,6 +17,7 @@ import { SPEC_VERSION, type ContainerRecord, type StateStore } from '../state/st
 import { sys } from '../sys/index.js';
 import { initPath } from '../sys/paths.js';
 import { hostFacts } from './host.js';
+import { notApplied } from '../plan/not-applied.js';
 import { initError } from './init-error.js';
 
 export interface CreateOptions {
@@ -55,6 +57,8 @@ export function planFor(bundle: Bundle, opts: CreateOptions): InitPlan {
   const spec = bundle.spec;
   const listen = Number(process.env.LISTEN_FDS ?? 0);
   if (listen > 0 && spec.process) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
+  const seccomp = compileForSpec(spec);
+  if (seccomp?.skipped.length) opts.log.debug(`seccomp: syscalls unknown to libseccomp skipped: ${seccomp.skipped.join(', ')}`);
   return buildPlan({
     spec,
     bundle: bundle.dir,
@@ -63,6 +67,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions): InitPlan {
     fds: helperFds(preservedCount(opts), !!opts.consoleSocket),
     waitForStart: true,
     host: hostFacts(bundle.rootfs),
+    seccomp,
   });
 }
 
@@ -88,6 +93,7 @@ export function create(opts: CreateOptions): ContainerRecord {
   const { store, log, id } = opts;
   const bundle = loadBundle(opts.bundle);
   const plan = planFor(bundle, opts);
+  for (const w of notApplied(bundle.spec)) log.warn(`create ${id}: ${w.text}`);
   const dir = store.createDir(id);
   const rec: ContainerRecord = {
     ociVersion: SPEC_VERSION,

@@ -1,0 +1,52 @@
+// The one interface of the v1 and v2 cgroup managers.
+import type { LinuxDevice, LinuxResources } from '../config/gen/config.js';
+
+export interface CgroupLog {
+  warn(msg: string): void;
+  debug(msg: string): void;
+}
+
+export interface CgroupOptions {
+  id: string;
+  /** linux.cgroupsPath: absolute, or relative to /tsrun; default /tsrun/<id>. */
+  cgroupsPath?: string;
+  /** --systemd-cgroup: refused (no systemd driver). */
+  systemd?: boolean;
+  /** A fake cgroupfs root for unit tests (default: the host's mounts from /proc/self/mountinfo). */
+  root?: string;
+  log?: CgroupLog;
+}
+
+/** What state.json keeps (rec.tsrun.cgroup): the directories, and the resources as last applied. */
+export interface CgroupRecord {
+  /** v2: { "": dir }; v1: controller (or "name=systemd") -> dir, plus "" for the cgroup2 dir on hybrid hosts. */
+  paths: Record<string, string>;
+  resources?: LinuxResources;
+}
+
+export interface CgroupManager {
+  readonly version: 1 | 2;
+  /** Makes every directory and applies every resource (devices: v1 only; linuxDevices dedup runc's defaults). */
+  create(resources?: LinuxResources, linuxDevices?: LinuxDevice[]): void;
+  /** Moves pid (and its future children) into the cgroup, in every hierarchy. */
+  join(pid: number): void;
+  /** v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); the caller closes it. */
+  openDirFd?(): number;
+  paths(): Record<string, string>;
+  /** Applies resources to an existing cgroup (devices are never changed, as runc update). */
+  update(resources: LinuxResources): void;
+  freeze(): void;
+  thaw(): void;
+  isFrozen(): boolean;
+  /** Host pids in the cgroup and its sub-cgroups, sorted. */
+  pids(): number[];
+  /** Signals every process: SIGKILL through cgroup.kill when the kernel has it, else freeze/signal/thaw. */
+  kill(signal: number): void;
+  /** runc's `events --stats` data object (types.Stats): cpu, cpuset, memory, pids, blkio, hugetlb... */
+  stats(): Record<string, unknown>;
+  /** The OOM-kill counter (v1 memory.oom_control, v2 memory.events); undefined without a memory controller. */
+  oomKills(): number | undefined;
+  exists(): boolean;
+  /** rmdir leaf first in every hierarchy; with force, SIGKILLs what is left and retries on EBUSY. */
+  destroy(opts?: { force?: boolean }): void;
+}

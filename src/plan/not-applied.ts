@@ -1,0 +1,28 @@
+// Config fields tsrun accepts but does not apply yet. create warns about each one present, so a
+// container is never less confined than its config says without the user being told. Remove an
+// entry in the same change that implements it.
+import type { Spec } from '../config/gen/config.js';
+
+export interface NotApplied { path: string; text: string }
+
+const checks: [string, (s: Spec) => unknown][] = [
+  ['linux.resources', (s) => s.linux?.resources && Object.keys(s.linux.resources).length],
+  ['linux.cgroupsPath', (s) => s.linux?.cgroupsPath],
+  ['linux.seccomp', (s) => s.linux?.seccomp],
+  ['process.apparmorProfile', (s) => s.process?.apparmorProfile],
+  ['process.selinuxLabel', (s) => s.process?.selinuxLabel],
+  ['linux.mountLabel', (s) => s.linux?.mountLabel],
+  ['process.scheduler', (s) => s.process?.scheduler],
+  ['process.ioPriority', (s) => s.process?.ioPriority],
+  ['process.execCPUAffinity', (s) => s.process?.execCPUAffinity],
+  ['linux.personality', (s) => s.linux?.personality],
+  ['linux.intelRdt', (s) => s.linux?.intelRdt],
+  ['linux.memoryPolicy', (s) => s.linux?.memoryPolicy],
+  ['linux.netDevices', (s) => s.linux?.netDevices && Object.keys(s.linux.netDevices).length],
+  ['mounts[].uidMappings (idmapped mounts)', (s) => s.mounts?.some((m) => m.uidMappings)],
+];
+
+/** Fields of this config that tsrun will not apply. */
+export function notApplied(spec: Spec): NotApplied[] {
+  return checks.filter(([, has]) => has(spec)).map(([path]) => ({ path, text: `${path} is not applied by this version of tsrun` }));
+}
