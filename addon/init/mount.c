@@ -42,16 +42,36 @@ HANDLER(mount_setattr) {
   return r < 0 ? fail(c, e, "mount_setattr", m->target.s) : 0;
 }
 
-/* pivot_root(".", ".") stacks the old root on top of the new one at "."; it is made rslave first so
- * the detach cannot propagate back to the host, then lazily unmounted. */
+/* pivot_root(".", ".") stacks the old root on top of the new one. Which of the two "." then names
+ * is not promised, so we fchdir to an fd of the old root taken before, make it rslave (the detach must
+ * not propagate to the host, and the new root's own propagation must stay as configured), and lazily
+ * unmount it. */
 HANDLER(pivot_root) {
   (void)o;
   int root = root_fd(c);
-  if (root < 0 || fchdir(root) < 0) return fail_errno(c, "fchdir", "root");
-  if (syscall(SYS_pivot_root, ".", ".") < 0) return fail_errno(c, "pivot_root", NULL);
-  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return fail_errno(c, "mount", "rslave-old-root");
-  if (umount2(".", MNT_DETACH) < 0) return fail_errno(c, "umount2", "old-root");
-  if (chdir("/") < 0) return fail_errno(c, "chdir", "/");
+  int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0) return fail_errno(c, "open", "/");
+  int r = -1;
+  const char *what = "fchdir";
+  if (root >= 0 && fchdir(root) == 0) {
+    what = "pivot_root";
+    if (syscall(SYS_pivot_root, ".", ".") == 0) {
+      what = "fchdir-old-root";
+      if (fchdir(oldroot) == 0) {
+        what = "rslave-old-root";
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) == 0) {
+          what = "umount-old-root";
+          if (umount2(".", MNT_DETACH) == 0) {
+            what = "chdir";
+            r = chdir("/");
+          }
+        }
+      }
+    }
+  }
+  int e = errno;
+  close(oldroot);
+  if (r < 0) return fail(c, e, what, NULL);
   root_reset(c);
   return 0;
 }

@@ -22,7 +22,7 @@ export function skipReason(reason: string | undefined): boolean {
   return !!reason;
 }
 
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult { code: number; stdout: string; stderr: string; warnings?: string }
 
 /** Runs the built CLI (bin/tsrun) with a clean environment like a client would. */
 export function tsrun(args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string } = {}): RunResult {

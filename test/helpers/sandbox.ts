@@ -32,20 +32,29 @@ export class Sandbox {
    * Runs tsrun with stdout and stderr in files, not pipes: a detached container inherits them, and a
    * pipe would stay open (and the caller waiting for EOF) for as long as the container lives.
    */
-  run(args: string[], opts: { timeout?: number; env?: Record<string, string> } = {}): RunResult {
+  run(args: string[], opts: { timeout?: number; env?: Record<string, string>; fd3?: string } = {}): RunResult {
     const base = join(this.dir, `out.${this.n++}`);
     const out = openSync(`${base}.stdout`, 'w+');
     const err = openSync(`${base}.stderr`, 'w+');
+    const fd3 = opts.fd3 ? openSync(opts.fd3, 'r') : undefined;
     try {
       const r = spawnSync(TSRUN, ['--root', this.root, ...args], {
-        stdio: ['ignore', out, err],
+        stdio: fd3 === undefined ? ['ignore', out, err] : ['ignore', out, err, fd3],
         timeout: opts.timeout ?? 30_000,
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env },
       });
-      return { code: r.status ?? (r.signal ? 128 : 1), stdout: readFileSync(`${base}.stdout`, 'utf8'), stderr: readFileSync(`${base}.stderr`, 'utf8') };
+      // Warnings (e.g. config fields not applied yet) are kept apart: stderr holds only errors.
+      const lines = readFileSync(`${base}.stderr`, 'utf8').split(/(?<=\n)/);
+      return {
+        code: r.status ?? (r.signal ? 128 : 1),
+        stdout: readFileSync(`${base}.stdout`, 'utf8'),
+        stderr: lines.filter((l) => !l.startsWith('warning: ')).join(''),
+        warnings: lines.filter((l) => l.startsWith('warning: ')).join(''),
+      };
     } finally {
       closeSync(out);
       closeSync(err);
+      if (fd3 !== undefined) closeSync(fd3);
     }
   }
 

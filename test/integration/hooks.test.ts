@@ -79,6 +79,6 @@ describe.skipIf(skip)('hooks', () => {
     for (let i = 0; i < 200 && JSON.parse(sb.run(['state', 'h3']).stdout).status !== 'stopped'; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     const d = sb.run(['delete', 'h3']);
     expect(d.code).toBe(0);
-    expect(d.stderr).toMatch(/warning: delete h3: poststop hook \/bin\/false exited with status 1/);
+    expect(d.warnings).toMatch(/warning: delete h3: poststop hook \/bin\/false exited with status 1/);
   });
 });

@@ -230,3 +230,76 @@ function exitOf(p: import('node:child_process').ChildProcess): Promise<number> {
 function spinWait(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
+
+describe.skipIf(skip)('create options', () => {
+  it('writes the pid file atomically, decimal with no newline', () => {
+    const b = sb.bundle('b', ['sleep', '100']);
+    const pidFile = join(sb.dir, 'init.pid');
+    expect(sb.run(['create', '-b', b, '--pid-file', pidFile, 'p1']).code).toBe(0);
+    const text = readFileSync(pidFile, 'utf8');
+    expect(text).toMatch(/^\d+$/);
+    expect(Number(text)).toBe(JSON.parse(sb.run(['state', 'p1']).stdout).pid);
+  });
+
+  it('--no-pivot jails with MS_MOVE and chroot', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'ls / | tr "\\n" " "; grep " / " /proc/self/mountinfo | wc -l']);
+    const r = sb.run(['run', '--no-pivot', '-b', b, 'np']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^bin dev etc proc root run sys tmp var /);
+  });
+
+  it('--preserve-fds passes extra fds through, numbered from 3', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'cat <&3; ls /proc/$$/fd | sort -n | tr "\\n" " "']);
+    writeFileSync(join(sb.dir, 'extra'), 'through-fd-3\n');
+    const r = sb.run(['run', '--preserve-fds', '1', '-b', b, 'pf'], { fd3: join(sb.dir, 'extra') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^through-fd-3\n0 1 2 3 $/);
+  });
+
+  it('a time namespace applies timeOffsets', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'cat /proc/uptime'], (s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { boottime: { secs: 864000 } };
+    });
+    const r = sb.run(['run', '-b', b, 'tn']);
+    expect(r.code, r.stderr).toBe(0);
+    const hostUptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    expect(Number(r.stdout.split(' ')[0]) - hostUptime).toBeGreaterThan(864000 - 60);
+  });
+
+  it('create --dry-run prints the plan and runs nothing', () => {
+    const b = sb.bundle('b', ['true']);
+    const r = sb.run(['create', '--dry-run', '-b', b, 'dr']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/pivot_root into the root filesystem  \(root.path\)/);
+    expect(r.stdout).toMatch(/exec argv=\["true"\]/);
+    expect(existsSync(join(sb.root, 'dr'))).toBe(false);
+  });
+});
+
+describe.skipIf(skip)('mount options reach the kernel', () => {
+  it('bind ro, recursive rro/rnosuid via mount_setattr, tmpfs data, propagation', () => {
+    const src = join(sb.dir, 'src');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    const b = sb.bundle('b', ['sh', '-c', 'grep -E " /(ro|rro|t|pr) " /proc/self/mountinfo; touch /rro/x 2>&1; touch /ro/x 2>&1; true'], (s) => {
+      s.mounts!.push({ destination: '/ro', type: 'bind', source: src, options: ['bind', 'ro', 'nosuid'] });
+      s.mounts!.push({ destination: '/rro', type: 'bind', source: src, options: ['rbind', 'rro', 'rnosuid', 'rnoatime'] });
+      s.mounts!.push({ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['nodev', 'mode=700', 'size=2m'] });
+      s.mounts!.push({ destination: '/pr', type: 'tmpfs', source: 'tmpfs', options: ['rshared'] });
+    });
+    const r = sb.run(['run', '-b', b, 'mo']);
+    expect(r.code, r.stderr).toBe(0);
+    const line = (dest: string) => r.stdout.split('\n').find((l) => l.split(' ')[4] === dest) ?? '';
+    expect(line('/ro').split(' ')[5]).toMatch(/^ro,nosuid/);
+    expect(line('/rro').split(' ')[5]).toMatch(/^ro,nosuid,.*noatime/);
+    expect(line('/t')).toMatch(/ - tmpfs tmpfs rw,size=2048k,mode=700/);
+    expect(line('/pr')).toMatch(/ shared:\d+ /);
+    expect(r.stdout).toMatch(/touch: \/rro\/x: Read-only file system/);
+    expect(r.stdout).toMatch(/touch: \/ro\/x: Read-only file system/);
+  });
+
+  it('an unsupported option is an error naming the field, not silently dropped', () => {
+    const b = sb.bundle('b', ['true'], (s) => s.mounts!.push({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] }));
+    expect(sb.run(['create', '-b', b, 'mu']).stderr).toMatch(/tmpcopyup option is not supported yet \(mounts\[7\].options\)/);
+  });
+});

@@ -20,7 +20,7 @@ export function setV1(m: LinuxMemory | undefined, ctx: ApplyCtx): void {
   warnIgnored(m, ctx);
   if (!isSet(m)) return;
   const dir = ctx.dir('memory', M);
-  let limit = big(m.limit) ?? 0n;
+  const limit = big(m.limit) ?? 0n;
   let swap = big(m.swap) ?? 0n;
   // Unlimited memory without a swap value: unlimited swap too (when the kernel accounts swap).
   if (limit === -1n && swap === 0n && dir.exists('memory.memsw.limit_in_bytes')) swap = -1n;
@@ -42,7 +42,6 @@ export function setV1(m: LinuxMemory | undefined, ctx: ApplyCtx): void {
     swapFirst = swap === -1n || cur < swap;
   }
   if (swapFirst) { setSwap(); setLimit(); } else { setLimit(); setSwap(); }
-  void (limit = limit);
   const reservation = big(m.reservation) ?? 0n;
   if (reservation !== 0n) dir.write('memory.soft_limit_in_bytes', reservation, `${M}.reservation`);
   if (m.disableOOMKiller) dir.write('memory.oom_control', '1', `${M}.disableOOMKiller`);
