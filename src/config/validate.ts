@@ -1,12 +1,21 @@
 // Schema validation with the validators precompiled at build time (build/gen/validators.js), and ajv
 // errors turned into one readable line that names the JSON path and the rule:
 //   config.json: linux.namespaces[2].type must be one of cgroup, ipc, ... (got "netwrk")
-import * as validators from '../../build/gen/validators.js';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { ValidationError, Validator } from '../../build/gen/validators.js';
 import { fail } from '../errors.js';
+import { projectRoot } from '../sys/paths.js';
 import { hasBigInt, toValidatable } from './json.js';
 
 export type SchemaName = 'config' | 'process' | 'state' | 'features' | 'resources';
+
+let validators: Record<SchemaName, Validator> | undefined;
+/** The precompiled validators are ~270 KiB of code: only commands that validate load them. */
+function validatorFor(name: SchemaName): Validator {
+  validators ??= createRequire(__filename)(join(projectRoot(), 'build/gen/validators.js')) as Record<SchemaName, Validator>;
+  return validators[name];
+}
 
 /** `/linux/namespaces/2/type` -> `linux.namespaces[2].type` */
 export function dottedPath(pointer: string): string {
@@ -61,7 +70,7 @@ export function describe(err: ValidationError, data: unknown): { path: string; t
 
 /** Validates data (lossless values allowed) against a schema; throws a TsrunError naming the path. */
 export function validate(name: SchemaName, data: unknown, file: string): void {
-  const fn = (validators as unknown as Record<SchemaName, Validator>)[name];
+  const fn = validatorFor(name);
   const input = hasBigInt(data) ? toValidatable(data) : data;
   if (fn(input)) return;
   const err = fn.errors![0];
@@ -70,6 +79,6 @@ export function validate(name: SchemaName, data: unknown, file: string): void {
 }
 
 export function validationErrors(name: SchemaName, data: unknown): ValidationError[] {
-  const fn = (validators as unknown as Record<SchemaName, Validator>)[name];
+  const fn = validatorFor(name);
   return fn(hasBigInt(data) ? toValidatable(data) : data) ? [] : fn.errors!;
 }

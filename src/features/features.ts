@@ -1,6 +1,7 @@
 // The runtime-spec `features` document (features.md), built from what tsrun implements (plan/support.ts).
 import type { Features } from '../config/gen/features.js';
 import { supported } from '../plan/support.js';
+import { ACTIONS, ARCHES, FLAGS, OPERATORS, UNSUPPORTED_ACTIONS } from '../seccomp/tables.js';
 import { SPEC_VERSION } from '../state/store.js';
 import { TSRUN_VERSION } from '../version.js';
 
@@ -14,7 +15,14 @@ export function featuresDocument(): Features {
       namespaces: supported.namespaces,
       capabilities: supported.capabilities,
       cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
-      seccomp: { enabled: false },
+      seccomp: {
+        enabled: true,
+        actions: Object.keys(ACTIONS).filter((a) => !UNSUPPORTED_ACTIONS.has(a)),
+        operators: Object.keys(OPERATORS),
+        archs: Object.keys(ARCHES),
+        knownFlags: Object.keys(FLAGS),
+        supportedFlags: Object.keys(FLAGS).filter((f) => f !== 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'),
+      },
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },

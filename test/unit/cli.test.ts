@@ -91,3 +91,16 @@ describe('tsrun CLI', () => {
     expect(existsSync(join(dir, 'root'))).toBe(false);
   });
 });
+
+describe('features tells the truth', () => {
+  it('lists what the plan implements, and no cgroup, seccomp or LSM it does not do', async () => {
+    const { featuresDocument } = await import('../../src/features/features.js');
+    const f = featuresDocument();
+    expect(f.hooks).toEqual(['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+    expect(f.linux!.namespaces).toHaveLength(8);
+    expect(f.mountOptions).toContain('rro');
+    expect(f.mountOptions).not.toContain('tmpcopyup');
+    expect(f.linux!.apparmor!.enabled).toBe(false);
+    expect(f.linux!.selinux!.enabled).toBe(false);
+  });
+});

@@ -1,0 +1,145 @@
+// pause, resume, update, events and ps: the commands that act on a container's cgroup.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { managerFor, storedCgroup, cgroupRecord, type CgroupManager } from '../../cgroups/manager.js';
+import { psTable } from '../../cgroups/ps-table.js';
+import { goJson } from '../../cgroups/stats.js';
+import { mergeUpdate, resourcesFromFlags } from '../../cgroups/update.js';
+import type { LinuxResources } from '../../config/gen/config.js';
+import { readJsonDocument } from '../../config/load.js';
+import { fail, notRunning, TsrunError } from '../../errors.js';
+import type { ContainerRecord } from '../../state/store.js';
+import { parseDuration } from '../argv.js';
+import type { Ctx } from '../context.js';
+import { out } from '../context.js';
+
+async function withContext<T>(ctx: Ctx, command: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof TsrunError) e.withContext(`${command} ${ctx.args[0] ?? ''}`.trim());
+    throw e;
+  }
+}
+
+/** The container's record and status under its lock; fn runs while the lock is held. */
+function locked<T>(ctx: Ctx, fn: (rec: ContainerRecord) => T): T {
+  const id = ctx.args[0];
+  const unlock = ctx.store.lock(id);
+  try {
+    return fn(ctx.store.read(id));
+  } finally {
+    unlock();
+  }
+}
+
+function manager(ctx: Ctx, rec: ContainerRecord): CgroupManager {
+  const m = managerFor(rec, ctx.log);
+  if (!m) throw fail('the container has no cgroup recorded', { hint: 'it was created by a tsrun without cgroup support; recreate it' });
+  return m;
+}
+
+export function pauseCmd(ctx: Ctx): Promise<number> {
+  return withContext(ctx, 'pause', () => locked(ctx, (rec) => {
+    const status = ctx.store.status(rec);
+    if (status !== 'running' && status !== 'created') throw notRunning();
+    manager(ctx, rec).freeze();
+    rec.status = 'paused';
+    ctx.store.write(rec);
+    return 0;
+  }));
+}
+
+export function resumeCmd(ctx: Ctx): Promise<number> {
+  return withContext(ctx, 'resume', () => locked(ctx, (rec) => {
+    const status = ctx.store.status(rec);
+    const mgr = status === 'stopped' ? undefined : manager(ctx, rec);
+    if (!mgr || !(status === 'paused' || mgr.isFrozen())) throw fail('container not paused');
+    mgr.thaw();
+    // A container paused before start is still waiting on its exec fifo.
+    rec.status = existsSync(join(ctx.store.dir(rec.id), 'exec.fifo')) ? 'created' : 'running';
+    ctx.store.write(rec);
+    return 0;
+  }));
+}
+
+function requestedResources(ctx: Ctx): LinuxResources {
+  const f = ctx.flags;
+  if (f['l3-cache-schema']) throw fail('Intel RDT/CAT: l3 cache schema is not enabled');
+  if (f['mem-bw-schema']) throw fail('Intel RDT/MBA: memory bandwidth schema is not enabled');
+  const src = f.resources as string | undefined;
+  if (!src) return resourcesFromFlags(f);
+  const text = src === '-' ? readFileSync(0, 'utf8') : undefined;
+  return readJsonDocument(src, 'resources', src === '-' ? 'the resources on stdin' : src, text) as LinuxResources;
+}
+
+export function updateCmd(ctx: Ctx): Promise<number> {
+  return withContext(ctx, 'update', () => {
+    const req = requestedResources(ctx);
+    return locked(ctx, (rec) => {
+      if (ctx.store.status(rec) === 'stopped') throw notRunning();
+      const mgr = manager(ctx, rec);
+      const merged = mergeUpdate(storedCgroup(rec)?.resources, req);
+      mgr.update(merged);
+      rec.tsrun.cgroup = cgroupRecord(mgr, merged);
+      ctx.store.write(rec);
+      return 0;
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const event = (type: string, id: string, data?: unknown) => goJson(data === undefined ? { type, id } : { type, id, data }) + '\n';
+
+export function eventsCmd(ctx: Ctx): Promise<number> {
+  return withContext(ctx, 'events', async () => {
+    const id = ctx.args[0];
+    const interval = parseDuration(String(ctx.flags.interval ?? '5s')) ?? 5000;
+    if (interval <= 0) throw fail('duration interval must be greater than 0');
+    const rec = ctx.store.read(id);
+    if (ctx.store.status(rec) === 'stopped') throw fail(`container with id ${id} is not running`);
+    const mgr = manager(ctx, rec);
+    if (ctx.flags.stats) {
+      out(event('stats', id, mgr.stats()));
+      return 0;
+    }
+    // OOM kills are polled (runc waits on an eventfd / inotify); stats come every interval.
+    const tick = Math.min(interval, 200);
+    let ooms = mgr.oomKills() ?? 0;
+    let next = Date.now() + interval;
+    while (mgr.exists() && mgr.pids().length) {
+      await sleep(Math.max(0, Math.min(tick, next - Date.now())));
+      const now = mgr.oomKills() ?? 0;
+      if (now > ooms) out(event('oom', id));
+      ooms = now;
+      if (Date.now() >= next) {
+        next += interval;
+        try {
+          out(event('stats', id, mgr.stats()));
+        } catch (e) {
+          ctx.log.error((e as Error).message);
+        }
+      }
+    }
+    return 0;
+  });
+}
+
+export function psCmd(ctx: Ctx): Promise<number> {
+  return withContext(ctx, 'ps', () => {
+    const format = String(ctx.flags.format ?? 'table');
+    if (format !== 'table' && format !== 'json') throw fail('invalid format option');
+    const rec = ctx.store.read(ctx.args[0]);
+    const mgr = managerFor(rec, ctx.log);
+    const pids = mgr?.exists() ? mgr.pids() : [];
+    if (format === 'json') {
+      // runc encodes a nil slice: null when there is no process.
+      out(JSON.stringify(pids.length ? pids : null) + '\n');
+      return 0;
+    }
+    const psArgs = ctx.args.slice(1);
+    if (psArgs.length && !(psArgs.length === 1 && psArgs[0] === '-ef')) ctx.log.warn(`ps options ${psArgs.join(' ')} are not supported: tsrun prints the ps -ef columns from /proc`);
+    out(psTable(pids));
+    return 0;
+  });
+}

@@ -1,0 +1,103 @@
+// seccomp in real containers: what the container's processes see when the filter denies, kills,
+// filters on arguments, and what a new syscall gets under a default-deny profile.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LinuxSeccomp } from '../../src/config/gen/config.js';
+import { parseLossless } from '../../src/config/json.js';
+import { FIXTURE_CONFIGS, isRoot, skipReason, which } from '../helpers/env.js';
+import { Sandbox } from '../helpers/sandbox.js';
+
+const skip = skipReason(!isRoot ? 'integration tests need root' : !which('busybox') ? 'busybox-static is not installed' : undefined);
+
+let sb: Sandbox;
+beforeEach(() => { sb = new Sandbox(); });
+afterEach(() => sb.cleanup());
+
+const dockerProfile = () => (parseLossless(readFileSync(join(FIXTURE_CONFIGS, 'docker.json'), 'utf8')) as { linux: { seccomp: LinuxSeccomp } }).linux.seccomp;
+
+describe.skipIf(skip)('seccomp', () => {
+  it('a rule denying mkdir with EPERM makes mkdir fail with "Operation not permitted", with or without no_new_privs', () => {
+    for (const nnp of [true, false]) {
+      const b = sb.bundle(`b${nnp}`, ['sh', '-c', 'mkdir /tmp/x 2>&1; echo rc=$?; echo hi > /tmp/file && echo wrote'], (s) => {
+        s.process!.noNewPrivileges = nnp;
+        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+      });
+      const r = sb.run(['run', '-b', b, `mk${nnp}`]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/mkdir: can't create directory '\/tmp\/x': Operation not permitted/);
+      expect(r.stdout).toMatch(/^rc=1$/m);
+      expect(r.stdout).toMatch(/^wrote$/m);
+    }
+  });
+
+  it('an argument condition blocks only the matching call (exact 64-bit values from config.json)', () => {
+    const b = sb.bundle('b', ['sh', '-c', [
+      'linux32 true 2>&1; echo l32=$?',
+      'linux64 true 2>&1; echo l64=$?',
+      'mkdir /tmp/d; chmod 755 /tmp/d; echo c755=$?',
+      'chmod 777 /tmp/d 2>&1; echo c777=$?',
+      'stat -c %a /tmp/d',
+    ].join('; ')], (s) => {
+      s.linux!.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [
+          // personality(PER_LINUX32) only; a 2^64-1 value rides along to check the lossless path.
+          { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }] },
+          { names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 22, args: [{ index: 0, value: 123456789, op: 'SCMP_CMP_EQ' }] },
+          // Any mode with all of rwxrwxrwx set.
+          { names: ['chmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 0o777, valueTwo: 0o777, op: 'SCMP_CMP_MASKED_EQ' }] },
+          { names: ['fchmodat'], action: 'SCMP_ACT_ERRNO', args: [{ index: 2, value: 0o777, valueTwo: 0o777, op: 'SCMP_CMP_MASKED_EQ' }] },
+        ],
+      };
+    });
+    const cfg = join(b, 'config.json');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('123456789', '18446744073709551615'));
+    const r = sb.run(['run', '-b', b, 'args']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Operation not permitted/);
+    expect(r.stdout).toMatch(/^l32=1$/m);
+    expect(r.stdout).toMatch(/^l64=0$/m);
+    expect(r.stdout).toMatch(/^c755=0$/m);
+    expect(r.stdout).toMatch(/^c777=1$/m);
+    expect(r.stdout).toMatch(/^755$/m);
+  });
+
+  it('SCMP_ACT_KILL kills the process with SIGSYS: run exits 128+31', () => {
+    const b = sb.bundle('b', ['mkdir', '/tmp/x'], (s) => {
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL' }] };
+    });
+    const r = sb.run(['run', '-b', b, 'kill']);
+    expect(r.code).toBe(159);
+  });
+
+  it("Docker's default profile loads, a shell runs under it, and /proc shows one filter", () => {
+    const b = sb.bundle('b', ['sh', '-c', 'echo ok; grep ^Seccomp /proc/self/status'], (s) => {
+      s.linux!.seccomp = dockerProfile();
+    });
+    const r = sb.run(['run', '-b', b, 'docker']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok$/m);
+    expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
+    expect(r.stdout).toMatch(/^Seccomp_filters:\s+1$/m);
+  });
+
+  it.skipIf(!which('gcc'))('under a default-ERRNO profile a syscall newer than the profile gets ENOSYS, an unlisted older one EPERM', () => {
+    const src = join(sb.dir, 'nr.c');
+    writeFileSync(src, '#include <errno.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\n#include <sys/syscall.h>\n' +
+      'int main(int c, char **v) { for (int i = 1; i < c; i++) { long r = syscall(atol(v[i]), 0, 0, 0, 0, 0, 0); printf("%s=%ld/%d\\n", v[i], r, r < 0 ? errno : 0); } return 0; }\n');
+    const b = sb.bundle('b', ['/bin/nr', '1000', '435', '246'], (s) => {
+      s.linux!.seccomp = dockerProfile();
+    });
+    execFileSync('gcc', ['-static', '-O2', '-o', join(b, 'rootfs/bin/nr'), src]);
+    const r = sb.run(['run', '-b', b, 'enosys']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^1000=-1\/38$/m); // above every syscall the profile names: ENOSYS
+    expect(r.stdout).toMatch(/^435=-1\/38$/m); // clone3: the profile's own errnoRet 38
+    expect(r.stdout).toMatch(/^246=-1\/1$/m); // kexec_load: not listed, the default EPERM
+  });
+});
