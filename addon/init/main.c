@@ -33,7 +33,7 @@ static const handler handlers[] = {
   [OP_SET_USER] = op_set_user, [OP_CAPS_SET] = op_caps_set, [OP_NO_NEW_PRIVS] = op_no_new_privs,
   [OP_SECCOMP] = op_seccomp, [OP_CHDIR] = op_chdir, [OP_EXEC_LOOKUP] = op_exec_lookup,
   [OP_RUN_HOOK] = op_run_hook, [OP_CLOSE_FDS] = op_close_fds, [OP_CLOSE_CHANNEL] = op_close_channel,
-  [OP_WAIT_FIFO] = op_wait_fifo, [OP_EXEC] = op_exec,
+  [OP_WAIT_FIFO] = op_wait_fifo, [OP_EXEC] = op_exec, [OP_JOIN_KEYRING] = op_join_keyring,
 };
 
 /* Decodes the whole plan up front so a malformed one fails before any op has run. */

@@ -9,7 +9,7 @@ enum { SYNC_USERMAP = 1, SYNC_HOOKS = 2, SYNC_READY = 3, SYNC_TIMENS = 4 };
 enum { HOOK_CREATECONTAINER = 3, HOOK_STARTCONTAINER = 4 };
 enum { MKDIR_NONE = 0, MKDIR_DIR = 1, MKDIR_FILE = 2 };
 enum { PLAN_FLAG_BIT_TRACE = 0 };
-enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_EXEC = 36 };
+enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_JOIN_KEYRING = 37, OP_EXEC = 36 };
 
 /* prctl(PR_SET_DUMPABLE, on) */
 struct op_set_dumpable { uint64_t on; };
@@ -81,6 +81,8 @@ struct op_close_fds { uint64_t from; };
 struct op_close_channel { char unused_; };
 /* open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading), write '0', close both */
 struct op_wait_fifo { uint64_t fd; };
+/* keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
+struct op_join_keyring { struct pstr name; uint64_t perm_set; };
 /* reset SIGPIPE and the signal mask, then execve(the path kept by exec_lookup, argv, envp); on failure the error goes to stderr (the channel is closed by now) and init exits 127 */
 struct op_exec { struct pstrlist argv; struct pstrlist envp; };
 
@@ -122,6 +124,7 @@ struct op {
     struct op_close_fds close_fds;
     struct op_close_channel close_channel;
     struct op_wait_fifo wait_fifo;
+    struct op_join_keyring join_keyring;
     struct op_exec exec;
   } u;
 };
@@ -163,6 +166,7 @@ static inline const char *op_name(uint16_t code) {
   case OP_CLOSE_FDS: return "close_fds";
   case OP_CLOSE_CHANNEL: return "close_channel";
   case OP_WAIT_FIFO: return "wait_fifo";
+  case OP_JOIN_KEYRING: return "join_keyring";
   case OP_EXEC: return "exec";
   default: return "?";
   }
@@ -207,6 +211,7 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   case OP_CLOSE_FDS: return (rd_u64(r, &o->u.close_fds.from) < 0) ? -1 : 0;
   case OP_CLOSE_CHANNEL: return 0;
   case OP_WAIT_FIFO: return (rd_u64(r, &o->u.wait_fifo.fd) < 0) ? -1 : 0;
+  case OP_JOIN_KEYRING: return (rd_str(r, &o->u.join_keyring.name) < 0 || rd_u64(r, &o->u.join_keyring.perm_set) < 0) ? -1 : 0;
   case OP_EXEC: return (rd_strlist(r, &o->u.exec.argv) < 0 || rd_strlist(r, &o->u.exec.envp) < 0) ? -1 : 0;
   default: return -1;
   }

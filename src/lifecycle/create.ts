@@ -61,6 +61,8 @@ export function planFor(bundle: Bundle, opts: CreateOptions): InitPlan {
   if (seccomp?.skipped.length) opts.log.debug(`seccomp: syscalls unknown to libseccomp skipped: ${seccomp.skipped.join(', ')}`);
   return buildPlan({
     spec,
+    id: opts.id,
+    noNewKeyring: !!opts.noNewKeyring,
     bundle: bundle.dir,
     rootfs: bundle.rootfs,
     noPivot: !!opts.noPivot,

@@ -29,6 +29,10 @@ export interface HostFacts {
 
 export interface PlanInput {
   spec: Spec;
+  /** The container id (names the session keyring). */
+  id: string;
+  /** --no-new-keyring: keep the caller's session keyring. */
+  noNewKeyring?: boolean;
   bundle: string;
   rootfs: string;
   noPivot: boolean;
@@ -133,6 +137,10 @@ export function buildPlan(input: PlanInput): InitPlan {
   if (nsOf('pid') || nsOf('time')) w.add({ op: 'fork' }, 'fork the container init into the new pid namespace', nsOf('pid') ? nsPath('pid') : nsPath('time'));
   else w.add({ op: 'report_pid' }, 'report the container init pid');
   w.add({ op: 'setsid' }, 'start a new session');
+  if (!input.noNewKeyring) {
+    // Searchable by the container's user: "other" in a user namespace (uids differ), else "user".
+    w.add({ op: 'join_keyring', name: `_ses.${input.id}`, permSet: userNs ? 0x8 : 0x80000 }, 'join a new session keyring (--no-new-keyring keeps the caller\'s)');
+  }
 
   rootfsSteps(w, input, !!(userNs));
   if (plan.runtimeHooks) w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks', spec.hooks?.prestart?.length ? 'hooks.prestart' : 'hooks.createRuntime');

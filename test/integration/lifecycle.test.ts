@@ -303,3 +303,41 @@ describe.skipIf(skip)('mount options reach the kernel', () => {
     expect(sb.run(['create', '-b', b, 'mu']).stderr).toMatch(/tmpcopyup option is not supported yet \(mounts\[7\].options\)/);
   });
 });
+
+describe.skipIf(skip)('namespaces by path, devices, domainname, keyring', () => {
+  it('joins another container\'s namespaces by path', () => {
+    const a = sb.bundle('a', ['sleep', '100'], (s) => (s.hostname = 'host-a'));
+    expect(sb.run(['create', '-b', a, '--pid-file', join(sb.dir, 'a.pid'), 'nsa']).code).toBe(0);
+    const pid = Number(readFileSync(join(sb.dir, 'a.pid'), 'utf8'));
+    const b = sb.bundle('b', ['sh', '-c', 'hostname; readlink /proc/self/ns/net; readlink /proc/self/ns/uts'], (s) => {
+      delete s.hostname;
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' || n.type === 'uts' ? { type: n.type, path: `/proc/${pid}/ns/${n.type === 'network' ? 'net' : 'uts'}` } : n));
+    });
+    const r = sb.run(['run', '-b', b, 'nsb']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')).toEqual(['host-a', readlinkSync(`/proc/${pid}/ns/net`), readlinkSync(`/proc/${pid}/ns/uts`), '']);
+  });
+
+  it('creates linux.devices with their mode and owner, and sets the domainname', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'ls -ln /dev/fuse0 /dev/blk0; cat /proc/sys/kernel/domainname'], (s) => {
+      s.linux!.devices = [
+        { path: '/dev/fuse0', type: 'c', major: 10, minor: 229, fileMode: 0o640, uid: 5, gid: 6 },
+        { path: '/dev/blk0', type: 'b', major: 7, minor: 0, fileMode: 0o600 },
+      ];
+      s.domainname = 'example.org';
+    });
+    const r = sb.run(['run', '-b', b, 'dv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^crw-r-----\s+1 5\s+6\s+10,\s+229 .*\/dev\/fuse0$/m);
+    expect(r.stdout).toMatch(/^brw-------\s+1 0\s+0\s+7,\s+0 .*\/dev\/blk0$/m);
+    expect(r.stdout).toMatch(/^example.org$/m);
+  });
+
+  it('gives the container its own session keyring unless --no-new-keyring', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'grep -c " _ses.kr:" /proc/keys || true'], (s) => {
+      s.linux!.maskedPaths = s.linux!.maskedPaths!.filter((p) => p !== '/proc/keys');
+    });
+    expect(sb.run(['run', '-b', b, 'kr']).stdout.trim()).toBe('1');
+    expect(sb.run(['run', '--no-new-keyring', '-b', b, 'kr']).stdout.trim()).toBe('0');
+  });
+});

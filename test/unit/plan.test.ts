@@ -13,7 +13,7 @@ function plan(edit?: (s: Spec) => void, extra: Partial<PlanInput> = {}) {
   spec.process!.terminal = false;
   edit?.(spec);
   return buildPlan({
-    spec, bundle: '/b', rootfs: '/b/rootfs', noPivot: false, waitForStart: true,
+    spec, id: 'c1', bundle: '/b', rootfs: '/b/rootfs', noPivot: false, waitForStart: true,
     fds: { fifo: 4, firstToClose: 3 },
     host: { sourceKind: (p) => (p.endsWith('.conf') ? 'file' : p === '/missing' ? undefined : 'dir'), cgroupV1: ['cpu,cpuacct', 'memory', 'name=systemd'] },
     ...extra,
