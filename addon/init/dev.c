@@ -87,13 +87,15 @@ static int open_pty(struct ctx *c, const struct op_console *k, int *peer) {
 HANDLER(console) {
   int peer = -1;
   if (open_pty(c, &o->u.console, &peer) < 0) return -1;
-  int target = in_root_create(c, "/dev/console", MKDIR_FILE, 0666);
-  if (target < 0) return fail_errno(c, "mkdir", "/dev/console");
-  char src[32], dst[32];
-  int r = mount(fd_path(src, peer), fd_path(dst, target), NULL, MS_BIND, NULL);
-  int e = errno;
-  close(target);
-  if (r < 0) return fail(c, e, "mount", "/dev/console");
+  if (o->u.console.bind_console) {
+    int target = in_root_create(c, "/dev/console", MKDIR_FILE, 0666);
+    if (target < 0) return fail_errno(c, "mkdir", "/dev/console");
+    char src[32], dst[32];
+    int r = mount(fd_path(src, peer), fd_path(dst, target), NULL, MS_BIND, NULL);
+    int e = errno;
+    close(target);
+    if (r < 0) return fail(c, e, "mount", "/dev/console");
+  }
   for (int i = 0; i < 3; i++)
     if (dup2(peer, i) < 0) return fail_errno(c, "dup2", NULL);
   if (peer > 2) close(peer);

@@ -53,8 +53,8 @@ struct op_move_root { char unused_; };
 struct op_mask_path { struct pstr path; };
 /* after pivot: bind the path on itself (MS_REC) and remount it read-only keeping its nosuid/nodev/noexec; a missing path is skipped */
 struct op_readonly_path { struct pstr path; };
-/* after pivot: open /dev/pts/ptmx, unlockpt, set the window size when rows>0, open the peer (TIOCGPTPEER), send the master over socket_fd with SCM_RIGHTS and payload '/dev/ptmx', close the socket, bind the peer on /dev/console (created as an empty file if missing), dup2 the peer to 0,1,2, TIOCSCTTY */
-struct op_console { uint64_t socket_fd; uint64_t rows; uint64_t cols; };
+/* after pivot: open /dev/pts/ptmx, unlockpt, set the window size when rows>0, open the peer (TIOCGPTPEER), send the master over socket_fd with SCM_RIGHTS and payload '/dev/ptmx', close the socket, when bind_console=1 bind the peer on /dev/console (created as an empty file if missing; the container's init only, not exec), dup2 the peer to 0,1,2, TIOCSCTTY */
+struct op_console { uint64_t socket_fd; uint64_t rows; uint64_t cols; uint64_t bind_console; };
 /* umask(mask) */
 struct op_umask { uint64_t mask; };
 /* PR_CAPBSET_DROP every capability (0..CAP_LAST_CAP from /proc/sys/kernel/cap_last_cap) whose bit is not in keep */
@@ -197,7 +197,7 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   case OP_MOVE_ROOT: return 0;
   case OP_MASK_PATH: return (rd_str(r, &o->u.mask_path.path) < 0) ? -1 : 0;
   case OP_READONLY_PATH: return (rd_str(r, &o->u.readonly_path.path) < 0) ? -1 : 0;
-  case OP_CONSOLE: return (rd_u64(r, &o->u.console.socket_fd) < 0 || rd_u64(r, &o->u.console.rows) < 0 || rd_u64(r, &o->u.console.cols) < 0) ? -1 : 0;
+  case OP_CONSOLE: return (rd_u64(r, &o->u.console.socket_fd) < 0 || rd_u64(r, &o->u.console.rows) < 0 || rd_u64(r, &o->u.console.cols) < 0 || rd_u64(r, &o->u.console.bind_console) < 0) ? -1 : 0;
   case OP_UMASK: return (rd_u64(r, &o->u.umask.mask) < 0) ? -1 : 0;
   case OP_CAPS_BOUNDING: return (rd_u64(r, &o->u.caps_bounding.keep) < 0) ? -1 : 0;
   case OP_KEEP_CAPS: return (rd_u64(r, &o->u.keep_caps.on) < 0) ? -1 : 0;

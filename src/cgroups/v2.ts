@@ -1,6 +1,6 @@
 // cgroup v2: one directory. Creating it enables the available controllers in every ancestor's
 // cgroup.subtree_control, as runc does (controllers the kernel refuses there are skipped one by one).
-import { closeSync, constants, existsSync, mkdirSync, openSync, rmdirSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, rmdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { LinuxDevice, LinuxResources } from '../config/gen/config.js';
 import { fail } from '../errors.js';

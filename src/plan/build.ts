@@ -152,7 +152,7 @@ export function buildPlan(input: PlanInput): InitPlan {
 
   if (proc.terminal) {
     if (input.fds.consoleSocket === undefined) throw fail('process.terminal is set but there is no console socket', { configPath: 'process.terminal' });
-    w.add({ op: 'console', socketFd: input.fds.consoleSocket, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0 }, 'allocate the pty and send its master to the console socket', 'process.terminal');
+    w.add({ op: 'console', socketFd: input.fds.consoleSocket, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0, bindConsole: 1 }, 'allocate the pty and send its master to the console socket', 'process.terminal');
   }
   if (spec.hostname) w.add({ op: 'sethostname', name: spec.hostname }, `set the hostname to "${spec.hostname}"`, 'hostname');
   if (spec.domainname) w.add({ op: 'setdomainname', name: spec.domainname }, `set the domainname to "${spec.domainname}"`, 'domainname');

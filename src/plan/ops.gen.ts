@@ -33,7 +33,7 @@ export const OpFields: { readonly [K in OpName]: readonly (readonly [string, Fie
   move_root: [],
   mask_path: [["path", "str"]],
   readonly_path: [["path", "str"]],
-  console: [["socketFd", "u64"], ["rows", "u64"], ["cols", "u64"]],
+  console: [["socketFd", "u64"], ["rows", "u64"], ["cols", "u64"], ["bindConsole", "u64"]],
   umask: [["mask", "u64"]],
   caps_bounding: [["keep", "u64"]],
   keep_caps: [["on", "u64"]],
@@ -93,8 +93,8 @@ export interface Op_move_root { op: "move_root"; }
 export interface Op_mask_path { op: "mask_path"; path: string | Uint8Array; }
 /** after pivot: bind the path on itself (MS_REC) and remount it read-only keeping its nosuid/nodev/noexec; a missing path is skipped */
 export interface Op_readonly_path { op: "readonly_path"; path: string | Uint8Array; }
-/** after pivot: open /dev/pts/ptmx, unlockpt, set the window size when rows>0, open the peer (TIOCGPTPEER), send the master over socket_fd with SCM_RIGHTS and payload '/dev/ptmx', close the socket, bind the peer on /dev/console (created as an empty file if missing), dup2 the peer to 0,1,2, TIOCSCTTY */
-export interface Op_console { op: "console"; socketFd: number | bigint; rows: number | bigint; cols: number | bigint; }
+/** after pivot: open /dev/pts/ptmx, unlockpt, set the window size when rows>0, open the peer (TIOCGPTPEER), send the master over socket_fd with SCM_RIGHTS and payload '/dev/ptmx', close the socket, when bind_console=1 bind the peer on /dev/console (created as an empty file if missing; the container's init only, not exec), dup2 the peer to 0,1,2, TIOCSCTTY */
+export interface Op_console { op: "console"; socketFd: number | bigint; rows: number | bigint; cols: number | bigint; bindConsole: number | bigint; }
 /** umask(mask) */
 export interface Op_umask { op: "umask"; mask: number | bigint; }
 /** PR_CAPBSET_DROP every capability (0..CAP_LAST_CAP from /proc/sys/kernel/cap_last_cap) whose bit is not in keep */

@@ -474,7 +474,7 @@ describe.skipIf(!!skipReason)('tsrun-init hooks, lookup and console', () => {
       mount('devpts', '/dev/pts', 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620', 1, MkdirKind.dir),
       { op: 'pivot_root' },
       { op: 'setsid' },
-      { op: 'console', socketFd: 4, rows: 33, cols: 101 },
+      { op: 'console', socketFd: 4, rows: 33, cols: 101, bindConsole: 1 },
       { op: 'exec_lookup', file: 'sh', pathEnv: '/bin' },
       { op: 'close_fds', from: 3 },
       { op: 'close_channel' },

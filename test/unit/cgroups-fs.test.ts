@@ -2,7 +2,7 @@
 // which values, in which order, and the errors naming the config field.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setWriteTrace } from '../../src/cgroups/fs.js';
 import { cgroupManager, cgroupManagerFromPaths, cgroupRecord, managerFor } from '../../src/cgroups/manager.js';
@@ -305,6 +305,5 @@ describe('cgroup v2 manager (fake unified tree)', () => {
     expect(() => m.create({ pids: { limit: 5 } })).toThrow(/pids cgroup controller is not available/);
     expect(existsSync(join(root, 'tsrun/c9'))).toBe(false);
     expect(existsSync(join(root, 'tsrun'))).toBe(false);
-    void dirname;
   });
 });

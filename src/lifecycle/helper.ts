@@ -1,0 +1,129 @@
+// One conversation with tsrun-init, shared by create and exec: spawn it from its sealed image with a
+// given fd layout, send the plan, answer its syncs until it closes the channel, and on any failure
+// kill and reap what was started.
+import { closeSync } from 'node:fs';
+import { fail, TsrunError } from '../errors.js';
+import type { Logger } from '../io/log.js';
+import type { InitPlan } from '../plan/build.js';
+import { decodeFromInit, encodePlan } from '../plan/encode.js';
+import { MsgType, PlanFlag, SyncKind } from '../plan/ops.gen.js';
+import { readProcStat } from '../state/status.js';
+import { sys } from '../sys/index.js';
+import { initPath } from '../sys/paths.js';
+import { initError } from './init-error.js';
+
+export interface HelperRun {
+  helperPid: number;
+  helperPidfd: number;
+  /** The process that ends up running the user program (after the pid-namespace fork). */
+  pid: number;
+  channel: number;
+}
+
+/** How long to wait for one message from the helper before calling it hung. */
+const STEP_TIMEOUT_MS = 120_000;
+const SIGKILL = 9;
+
+/** fd numbers inside the helper: stdio, preserved fds, then the channel and tsrun's own fds. */
+export function helperFds(preserve: number, extra: { fifo?: boolean; console?: boolean }) {
+  const channel = 3 + preserve;
+  let next = channel + 1;
+  const fifo = extra.fifo ? next++ : -1;
+  const consoleSocket = extra.console ? next++ : undefined;
+  return { channel, fifo, consoleSocket, firstToClose: channel };
+}
+
+/** Spawns tsrun-init: fds 0-2 and the preserved ones as they are, then the channel and `own` fds. */
+export function spawnHelper(preserve: number, own: number[]): HelperRun {
+  const n = sys();
+  const [parentEnd, childEnd] = n.socketpair();
+  const execFd = n.sealedExecFd(initPath());
+  try {
+    const fds = [0, 1, 2];
+    for (let i = 0; i < preserve; i++) fds.push(3 + i);
+    fds.push(childEnd, ...own);
+    const { pid, pidfd } = n.spawn({ execFd, argv: ['tsrun-init', String(3 + preserve)], fds });
+    return { helperPid: pid, helperPidfd: pidfd, pid: 0, channel: parentEnd };
+  } catch (e) {
+    closeSync(parentEnd);
+    throw e;
+  } finally {
+    closeSync(childEnd);
+    closeSync(execFd);
+  }
+}
+
+/**
+ * Sends the plan and answers the helper until it closes the channel. `answer` handles syncs and
+ * returns the ack payload. Throws the helper's failure as a message naming the step and field.
+ */
+export function converse(run: HelperRun, plan: InitPlan, log: Logger, answer: (kind: number) => Uint8Array | undefined): void {
+  const n = sys();
+  n.sendMsg(run.channel, MsgType.plan, encodePlan(plan.steps.map((s) => s.op), log.opts.debug ? 1 << PlanFlag.trace : 0));
+  let prevNs: bigint | undefined;
+  let ready = false;
+  for (;;) {
+    let msg: { type: number; payload: Uint8Array } | null;
+    try {
+      msg = n.recvMsg(run.channel, STEP_TIMEOUT_MS);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw fail(`tsrun-init did not answer for ${STEP_TIMEOUT_MS / 1000}s`, { hint: 'run with --debug to see the last step it reached' });
+      throw e;
+    }
+    if (!msg) break;
+    const m = decodeFromInit(msg.type, msg.payload);
+    switch (msg.type) {
+      case MsgType.error:
+        throw initError(plan.steps, m.step!, m.errno!, m.detail ?? '');
+      case MsgType.trace:
+        log.debug(`step ${m.step} ${plan.steps[m.step!]?.what}: ${prevNs === undefined ? 'first step' : `${(Number(m.ns! - prevNs) / 1e6).toFixed(3)} ms`}`);
+        prevNs = m.ns;
+        break;
+      case MsgType.pid:
+        run.pid = m.pid!;
+        // After the pid-namespace fork the helper exits: reap it.
+        if (run.pid !== run.helperPid) n.waitPidfd(run.helperPidfd, false);
+        break;
+      case MsgType.sync:
+        n.sendMsg(run.channel, MsgType.ack, answer(m.kind!));
+        if (m.kind === SyncKind.ready) ready = true;
+        break;
+      default:
+        throw fail(`tsrun-init sent an unknown message type ${msg.type}`);
+    }
+  }
+  if (!ready) throw helperDied(run);
+  const st = readProcStat(run.pid);
+  if (!st || st.state === 'Z') throw fail('the process exited right after setup', { hint: 'run with --debug for step tracing' });
+}
+
+function helperDied(run: HelperRun): TsrunError {
+  let how = '';
+  try {
+    const w = sys().waitPidfd(run.helperPidfd, true);
+    if (w?.signal) how = ` (killed by signal ${w.signal})`;
+    else if (w?.code !== undefined) how = ` (exit status ${w.code})`;
+  } catch {}
+  return fail(`tsrun-init exited before setup was complete${how}`, { hint: 'run with --debug to see the steps it completed' });
+}
+
+/** Kills what was started and reaps it. */
+export function abort(run: HelperRun): void {
+  const n = sys();
+  try { n.sendMsg(run.channel, MsgType.abort); } catch {}
+  if (run.pid && run.pid !== run.helperPid) {
+    try {
+      const fd = n.pidfdOpen(run.pid);
+      n.pidfdSendSignal(fd, SIGKILL);
+      try { n.waitPidfd(fd, false); } catch {}
+      closeSync(fd);
+    } catch {}
+  }
+  try { n.pidfdSendSignal(run.helperPidfd, SIGKILL); } catch {}
+  try { n.waitPidfd(run.helperPidfd, false); } catch {}
+}
+
+export function closeRun(run: HelperRun): void {
+  closeSync(run.channel);
+  closeSync(run.helperPidfd);
+}
