@@ -20,6 +20,8 @@ HANDLER(join_keyring) {
     if (errno == ENOSYS || errno == EPERM || errno == EACCES) return 0;
     return fail_errno(c, "keyctl", "join-session-keyring");
   }
+  /* exec joins the container's existing keyring as it is (perm_set 0): only its creator may change it. */
+  if (!k->perm_set) return 0;
   /* The description is "type;uid;gid;perm;name" with perm in hex. */
   char desc[256];
   long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof desc - 1, 0);

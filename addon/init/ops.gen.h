@@ -81,7 +81,7 @@ struct op_close_fds { uint64_t from; };
 struct op_close_channel { char unused_; };
 /* open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading), write '0', close both */
 struct op_wait_fifo { uint64_t fd; };
-/* keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
+/* keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then, unless perm_set is 0 (exec joins the existing one as it is), its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
 struct op_join_keyring { struct pstr name; uint64_t perm_set; };
 /* reset SIGPIPE and the signal mask, then execve(the path kept by exec_lookup, argv, envp); on failure the error goes to stderr (the channel is closed by now) and init exits 127 */
 struct op_exec { struct pstrlist argv; struct pstrlist envp; };

@@ -18,6 +18,7 @@ const handlers: Record<string, () => Promise<{ default: Handler }>> = {
   kill: async () => ({ default: (await import('./cmd/lifecycle.js')).killCmd }),
   delete: async () => ({ default: (await import('./cmd/lifecycle.js')).deleteCmd }),
   run: async () => ({ default: (await import('./cmd/lifecycle.js')).runCmd }),
+  exec: async () => ({ default: (await import('./cmd/lifecycle.js')).execCmd }),
 };
 
 function globalsFrom(values: Record<string, unknown>): Globals {

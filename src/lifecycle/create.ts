@@ -99,7 +99,7 @@ export function create(opts: CreateOptions): ContainerRecord {
     rec.pid = run.helperPid;
     store.write(rec);
     const started = run;
-    converse(run, plan, log, (kind) => answerSync(kind, bundle, plan, rec, started, opts));
+    converse(run, plan, log, (kind) => answerSync(kind, bundle, plan, rec, started, opts), { mustStayAlive: true });
     return rec;
   } catch (e) {
     if (run) abort(run);

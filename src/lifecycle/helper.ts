@@ -57,7 +57,7 @@ export function spawnHelper(preserve: number, own: number[]): HelperRun {
  * Sends the plan and answers the helper until it closes the channel. `answer` handles syncs and
  * returns the ack payload. Throws the helper's failure as a message naming the step and field.
  */
-export function converse(run: HelperRun, plan: InitPlan, log: Logger, answer: (kind: number) => Uint8Array | undefined): void {
+export function converse(run: HelperRun, plan: InitPlan, log: Logger, answer: (kind: number) => Uint8Array | undefined, opts: { mustStayAlive: boolean }): void {
   const n = sys();
   n.sendMsg(run.channel, MsgType.plan, encodePlan(plan.steps.map((s) => s.op), log.opts.debug ? 1 << PlanFlag.trace : 0));
   let prevNs: bigint | undefined;
@@ -93,8 +93,12 @@ export function converse(run: HelperRun, plan: InitPlan, log: Logger, answer: (k
     }
   }
   if (!ready) throw helperDied(run);
-  const st = readProcStat(run.pid);
-  if (!st || st.state === 'Z') throw fail('the process exited right after setup', { hint: 'run with --debug for step tracing' });
+  // A created container's init waits on exec.fifo: gone already means it failed after setup. (An
+  // exec'd process may legitimately have finished by now.)
+  if (opts.mustStayAlive) {
+    const st = readProcStat(run.pid);
+    if (!st || st.state === 'Z') throw fail('the container init exited right after setup', { hint: 'run with --debug for step tracing' });
+  }
 }
 
 function helperDied(run: HelperRun): TsrunError {

@@ -35,11 +35,7 @@ export async function run(opts: RunOptions): Promise<number> {
     listener?.close();
   }
   const pidfd = n.pidfdOpen(rec.pid);
-  const handlers = FORWARDED.map((name) => {
-    const h = () => { try { n.pidfdSendSignal(pidfd, SIGNALS[name]); } catch {} };
-    process.on(`SIG${name}`, h);
-    return [`SIG${name}`, h] as const;
-  });
+  const stopForwarding = forwardSignals(pidfd);
   try {
     start(opts.store, opts.id);
     const status = await waitForExit(pidfd);
@@ -49,14 +45,24 @@ export async function run(opts: RunOptions): Promise<number> {
     throw e;
   } finally {
     proxy?.stop();
-    for (const [sig, h] of handlers) process.off(sig, h);
+    stopForwarding();
     closeSync(pidfd);
     if (!opts.keep) destroy(opts.store, opts.id, true, opts.log);
   }
 }
 
-/** Waits for the init (our child) without blocking the event loop, so forwarded signals get through. */
-async function waitForExit(pidfd: number): Promise<number> {
+/** Forwards the signals a user sends to tsrun to the process behind pidfd; returns the undo. */
+export function forwardSignals(pidfd: number): () => void {
+  const handlers = FORWARDED.map((name) => {
+    const h = () => { try { sys().pidfdSendSignal(pidfd, SIGNALS[name]); } catch {} };
+    process.on(`SIG${name}`, h);
+    return [`SIG${name}`, h] as const;
+  });
+  return () => { for (const [sig, h] of handlers) process.off(sig, h); };
+}
+
+/** Waits for the process (our child) without blocking the event loop, so forwarded signals get through. */
+export async function waitForExit(pidfd: number): Promise<number> {
   let delay = 1;
   for (;;) {
     const w = sys().waitPidfd(pidfd, true);

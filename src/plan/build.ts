@@ -75,7 +75,7 @@ const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 const makedev = (major: number, minor: number) => (BigInt(major & 0xfff) << 8n) | BigInt(minor & 0xff) | (BigInt(minor & ~0xff) << 12n) | (BigInt(major & ~0xfff) << 32n);
 
-class PlanWriter {
+export class PlanWriter {
   steps: Step[] = [];
   add(op: Op, what: string, configPath?: string): void {
     this.steps.push(configPath ? { op, what, configPath } : { op, what });
@@ -275,7 +275,7 @@ function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts:
   for (const [target, path] of links) w.add({ op: 'symlink', target, path }, `link ${path} to ${target}`);
 }
 
-function processSteps(w: PlanWriter, input: PlanInput): void {
+export function processSteps(w: PlanWriter, input: PlanInput): void {
   const proc = input.spec.process!;
   const caps = proc.capabilities ?? {};
   const user = proc.user ?? { uid: 0, gid: 0 };

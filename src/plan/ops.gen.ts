@@ -121,7 +121,7 @@ export interface Op_close_fds { op: "close_fds"; from: number | bigint; }
 export interface Op_close_channel { op: "close_channel"; }
 /** open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading), write '0', close both */
 export interface Op_wait_fifo { op: "wait_fifo"; fd: number | bigint; }
-/** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
+/** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then, unless perm_set is 0 (exec joins the existing one as it is), its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
 export interface Op_join_keyring { op: "join_keyring"; name: string | Uint8Array; permSet: number | bigint; }
 /** reset SIGPIPE and the signal mask, then execve(the path kept by exec_lookup, argv, envp); on failure the error goes to stderr (the channel is closed by now) and init exits 127 */
 export interface Op_exec { op: "exec"; argv: readonly string[]; envp: readonly string[]; }

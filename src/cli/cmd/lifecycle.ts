@@ -73,3 +73,34 @@ export async function runCmd(ctx: Ctx): Promise<number> {
     throw e;
   }
 }
+
+export async function execCmd(ctx: Ctx): Promise<number> {
+  const f = ctx.flags;
+  const { exec } = await import('../../lifecycle/exec.js');
+  try {
+    return await exec({
+      id: ctx.args[0],
+      store: ctx.store,
+      log: ctx.log,
+      processFile: f.process as string | undefined,
+      args: ctx.args.slice(1),
+      cwd: f.cwd as string | undefined,
+      env: f.env as string[] | undefined,
+      tty: !!f.tty,
+      user: f.user as string | undefined,
+      additionalGids: f['additional-gids'] as string[] | undefined,
+      caps: f.cap as string[] | undefined,
+      noNewPrivs: !!f['no-new-privs'],
+      apparmor: f.apparmor as string | undefined,
+      processLabel: f['process-label'] as string | undefined,
+      detach: !!f.detach,
+      pidFile: f['pid-file'] as string | undefined,
+      consoleSocket: f['console-socket'] as string | undefined,
+      preserveFds: (f['preserve-fds'] as number | undefined) ?? 0,
+      ignorePaused: !!f['ignore-paused'],
+    });
+  } catch (e) {
+    if (e instanceof TsrunError) e.withContext(`exec ${ctx.args[0]}`);
+    throw e;
+  }
+}
