@@ -19,6 +19,11 @@ const handlers: Record<string, () => Promise<{ default: Handler }>> = {
   delete: async () => ({ default: (await import('./cmd/lifecycle.js')).deleteCmd }),
   run: async () => ({ default: (await import('./cmd/lifecycle.js')).runCmd }),
   exec: async () => ({ default: (await import('./cmd/lifecycle.js')).execCmd }),
+  pause: async () => ({ default: (await import('./cmd/cgroup-cmds.js')).pauseCmd }),
+  resume: async () => ({ default: (await import('./cmd/cgroup-cmds.js')).resumeCmd }),
+  update: async () => ({ default: (await import('./cmd/cgroup-cmds.js')).updateCmd }),
+  events: async () => ({ default: (await import('./cmd/cgroup-cmds.js')).eventsCmd }),
+  ps: async () => ({ default: (await import('./cmd/cgroup-cmds.js')).psCmd }),
 };
 
 function globalsFrom(values: Record<string, unknown>): Globals {

@@ -14,7 +14,7 @@ export function featuresDocument(): Features {
     linux: {
       namespaces: supported.namespaces,
       capabilities: supported.capabilities,
-      cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
         actions: Object.keys(ACTIONS).filter((a) => !UNSUPPORTED_ACTIONS.has(a)),

@@ -15,6 +15,7 @@ import { readProcStat } from '../state/status.js';
 import { SPEC_VERSION, type ContainerRecord, type StateStore } from '../state/store.js';
 import { sys } from '../sys/index.js';
 import { hostFacts } from './host.js';
+import { cgroupManager, cgroupRecord, type CgroupManager } from '../cgroups/manager.js';
 import { notApplied } from '../plan/not-applied.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type HelperRun } from './helper.js';
 
@@ -28,6 +29,8 @@ export interface CreateOptions {
   preserveFds?: number;
   /** The caller returns before the container exits (create, run -d): a terminal then needs a console socket. */
   detach: boolean;
+  /** --systemd-cgroup (refused: no systemd driver). */
+  systemdCgroup?: boolean;
   store: StateStore;
   log: Logger;
 }
@@ -92,10 +95,15 @@ export function create(opts: CreateOptions): ContainerRecord {
     tsrun: { hooks: { poststart: bundle.spec.hooks?.poststart, poststop: bundle.spec.hooks?.poststop } },
   };
   let run: HelperRun | undefined;
+  let cgroup: CgroupManager | undefined;
+  const linux = bundle.spec.linux;
   try {
     // exec reads the container's config from here, as it was at create (lossless: the text itself).
     copyFileSync(join(bundle.dir, 'config.json'), join(dir, 'config.json'));
-    run = spawnForCreate(opts, dir);
+    cgroup = cgroupManager({ id, cgroupsPath: linux?.cgroupsPath, systemd: !!opts.systemdCgroup, log });
+    cgroup.create(linux?.resources, linux?.devices);
+    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources);
+    run = spawnForCreate(opts, dir, cgroup);
     rec.pid = run.helperPid;
     store.write(rec);
     const started = run;
@@ -103,6 +111,7 @@ export function create(opts: CreateOptions): ContainerRecord {
     return rec;
   } catch (e) {
     if (run) abort(run);
+    try { cgroup?.destroy({ force: true }); } catch {}
     store.remove(id);
     throw e instanceof TsrunError ? e : fail('create failed', { detail: e instanceof Error ? e.message : String(e) });
   } finally {
@@ -111,7 +120,7 @@ export function create(opts: CreateOptions): ContainerRecord {
 }
 
 /** The exec fifo (O_PATH, for the init to reopen) and the console socket, then the helper. */
-function spawnForCreate(opts: CreateOptions, dir: string): HelperRun {
+function spawnForCreate(opts: CreateOptions, dir: string, cgroup: CgroupManager): HelperRun {
   const n = sys();
   const fifo = join(dir, 'exec.fifo');
   n.mkfifo(fifo, 0o622);
@@ -121,7 +130,7 @@ function spawnForCreate(opts: CreateOptions, dir: string): HelperRun {
   try {
     own.push(n.open(fifo, O_PATH));
     if (opts.consoleSocket) own.push(connectConsole(opts.consoleSocket));
-    return spawnHelper(preservedCount(opts), own);
+    return spawnHelper(preservedCount(opts), own, cgroup);
   } finally {
     for (const fd of own) closeSync(fd);
   }

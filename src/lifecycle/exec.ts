@@ -17,6 +17,7 @@ import { connectConsole, writePidFile } from './create.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type HelperRun } from './helper.js';
 import { containerHome } from './host.js';
 import { forwardSignals, waitForExit } from './run.js';
+import { managerFor } from '../cgroups/manager.js';
 
 export interface ExecOptions {
   id: string;
@@ -103,7 +104,7 @@ export async function exec(o: ExecOptions): Promise<number> {
   try {
     const own = consolePath ? [connectConsole(consolePath)] : [];
     try {
-      run = spawnHelper(preserve, own);
+      run = spawnHelper(preserve, own, managerFor(rec, log));
     } finally {
       for (const fd of own) closeSync(fd);
     }

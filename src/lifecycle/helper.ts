@@ -11,6 +11,7 @@ import { readProcStat } from '../state/status.js';
 import { sys } from '../sys/index.js';
 import { initPath } from '../sys/paths.js';
 import { initError } from './init-error.js';
+import type { CgroupManager } from '../cgroups/manager.js';
 
 export interface HelperRun {
   helperPid: number;
@@ -33,23 +34,33 @@ export function helperFds(preserve: number, extra: { fifo?: boolean; console?: b
   return { channel, fifo, consoleSocket, firstToClose: channel };
 }
 
-/** Spawns tsrun-init: fds 0-2 and the preserved ones as they are, then the channel and `own` fds. */
-export function spawnHelper(preserve: number, own: number[]): HelperRun {
+/**
+ * Spawns tsrun-init: fds 0-2 and the preserved ones as they are, then the channel and `own` fds. The
+ * helper is in the container's cgroup before it runs any of the plan: born in it on cgroup v2
+ * (CLONE_INTO_CGROUP), moved into it right after the spawn on v1.
+ */
+export function spawnHelper(preserve: number, own: number[], cgroup?: CgroupManager): HelperRun {
   const n = sys();
   const [parentEnd, childEnd] = n.socketpair();
   const execFd = n.sealedExecFd(initPath());
+  const cgroupFd = cgroup?.version === 2 && cgroup.openDirFd ? cgroup.openDirFd() : undefined;
+  let run: HelperRun | undefined;
   try {
     const fds = [0, 1, 2];
     for (let i = 0; i < preserve; i++) fds.push(3 + i);
     fds.push(childEnd, ...own);
-    const { pid, pidfd } = n.spawn({ execFd, argv: ['tsrun-init', String(3 + preserve)], fds });
-    return { helperPid: pid, helperPidfd: pidfd, pid: 0, channel: parentEnd };
+    const { pid, pidfd } = n.spawn({ execFd, argv: ['tsrun-init', String(3 + preserve)], fds, cgroupFd });
+    run = { helperPid: pid, helperPidfd: pidfd, pid: 0, channel: parentEnd };
+    if (cgroup && cgroupFd === undefined) cgroup.join(pid);
+    return run;
   } catch (e) {
+    if (run) abort(run);
     closeSync(parentEnd);
     throw e;
   } finally {
     closeSync(childEnd);
     closeSync(execFd);
+    if (cgroupFd !== undefined) closeSync(cgroupFd);
   }
 }
 

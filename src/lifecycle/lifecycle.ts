@@ -1,7 +1,7 @@
 // start, kill, delete: small state transitions around the container's init, each under the
 // container's lock. Waits use the init's pidfd (no polling loops, no sleeping like runc's 100 ms).
-import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, openSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Hook } from '../config/gen/config.js';
 import { fail, notExist, notRunning } from '../errors.js';
 import { runHooks } from '../hooks/run.js';
@@ -10,6 +10,7 @@ import type { ContainerRecord, StateStore } from '../state/store.js';
 import { sys } from '../sys/index.js';
 import { stateJson } from './create.js';
 import { containerPids } from './procs.js';
+import { managerFor } from '../cgroups/manager.js';
 
 const POLLIN = 1;
 const SIGKILL = 9;
@@ -62,7 +63,10 @@ export function start(store: StateStore, id: string): void {
   }
 }
 
+/** Signals every process of the container: by its cgroup (which also reaches frozen tasks), else by pid namespace. */
 function killAll(rec: ContainerRecord, signal: number): void {
+  const cgroup = managerFor(rec);
+  if (cgroup?.exists()) return cgroup.kill(signal);
   for (const pid of containerPids(rec.pid)) {
     try { process.kill(pid, signal); } catch {}
   }
@@ -86,6 +90,17 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
   }
 }
 
+/**
+ * Removes tsrun's own default parent (/tsrun in each hierarchy) once no container uses it, so a host
+ * with no containers has no tsrun cgroups. Client-given parents (/docker, /default) are theirs.
+ */
+function pruneDefaultParents(paths: Record<string, string>): void {
+  for (const p of new Set(Object.values(paths))) {
+    if (!/\/tsrun\/[^/]+$/.test(p)) continue;
+    try { rmdirSync(dirname(p)); } catch {}
+  }
+}
+
 /** Removes a container: kills it first when forced (or when only created), runs poststop hooks. */
 export function destroy(store: StateStore, id: string, force: boolean, log: Logger): void {
   if (!store.exists(id)) {
@@ -106,6 +121,11 @@ export function destroy(store: StateStore, id: string, force: boolean, log: Logg
       } finally {
         closeSync(pidfd);
       }
+    }
+    const cgroup = managerFor(rec, log);
+    if (cgroup) {
+      cgroup.destroy({ force: true });
+      pruneDefaultParents(cgroup.paths());
     }
     store.remove(id);
     try {

@@ -6,8 +6,6 @@ import type { Spec } from '../config/gen/config.js';
 export interface NotApplied { path: string; text: string }
 
 const checks: [string, (s: Spec) => unknown][] = [
-  ['linux.resources', (s) => s.linux?.resources && Object.keys(s.linux.resources).length],
-  ['linux.cgroupsPath', (s) => s.linux?.cgroupsPath],
   ['linux.seccomp.listenerPath (seccomp notify)', (s) => s.linux?.seccomp?.listenerPath],
   ['process.apparmorProfile', (s) => s.process?.apparmorProfile],
   ['process.selinuxLabel', (s) => s.process?.selinuxLabel],

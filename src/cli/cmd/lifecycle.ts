@@ -31,6 +31,7 @@ function createOptions(ctx: Ctx, detach: boolean): CreateOptions {
     noNewKeyring: !!f['no-new-keyring'],
     preserveFds: (f['preserve-fds'] as number | undefined) ?? 0,
     detach,
+    systemdCgroup: ctx.globals.systemdCgroup,
     store: ctx.store,
     log: ctx.log,
   };
