@@ -49,6 +49,7 @@ HANDLER(symlink); HANDLER(pivot_root); HANDLER(move_root); HANDLER(mask_path); H
 HANDLER(console); HANDLER(umask); HANDLER(caps_bounding); HANDLER(keep_caps); HANDLER(set_user);
 HANDLER(caps_set); HANDLER(no_new_privs); HANDLER(seccomp); HANDLER(chdir); HANDLER(exec_lookup);
 HANDLER(run_hook); HANDLER(close_fds); HANDLER(close_channel); HANDLER(wait_fifo); HANDLER(exec);
-HANDLER(join_keyring);
+HANDLER(join_keyring); HANDLER(personality); HANDLER(sched_setattr); HANDLER(ioprio_set);
+HANDLER(sched_setaffinity); HANDLER(set_mempolicy);
 
 #endif

@@ -67,6 +67,7 @@ function* checks(c: Spec): Generator<Problem | undefined> {
   if (c.hostname !== undefined && c.hostname !== '' && !ns.has('uts')) yield { path: 'hostname', text: 'setting the hostname needs a UTS namespace (add {"type": "uts"} to linux.namespaces)' };
   if (c.domainname !== undefined && c.domainname !== '' && !ns.has('uts')) yield { path: 'domainname', text: 'setting the domainname needs a UTS namespace (add {"type": "uts"} to linux.namespaces)' };
 
+  for (const key of Object.keys(l?.sysctl ?? {})) yield sysctlProblem(key, ns);
   for (const [i, d] of (l?.devices ?? []).entries()) yield absolute(d.path, `linux.devices[${i}].path`, 'a device path');
   yield duplicates(l?.devices, (d) => d.path, (i) => `linux.devices[${i}].path`, 'device');
   for (const key of ['maskedPaths', 'readonlyPaths'] as const) {
@@ -106,4 +107,23 @@ export function launchProblems(c: Spec, opts: { consoleSocket?: string; detach: 
     out.push({ path: 'process.terminal', text: 'cannot use console socket if tsrun will not allocate tty (set process.terminal to true)' });
   }
   return out;
+}
+
+/** IPC sysctls that an IPC namespace isolates (runc's validator list). */
+const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+
+/**
+ * A sysctl may only be set when the container has the namespace that isolates it; anything else
+ * would change the host for everyone (runc's rule).
+ */
+function sysctlProblem(key: string, ns: Map<string, { path?: string }>): Problem | undefined {
+  const path = `linux.sysctl["${key}"]`;
+  const own = (t: string, what: string) => (ns.has(t) ? undefined : { path, text: `needs ${what} namespace of its own (add {"type": "${t}"} to linux.namespaces)` });
+  if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) return own('ipc', 'an IPC');
+  if (key.startsWith('net.')) return own('network', 'a network');
+  if (key === 'kernel.hostname' || key === 'kernel.domainname') {
+    return ns.has('uts') ? { path, text: `use the ${key === 'kernel.hostname' ? 'hostname' : 'domainname'} field instead` } : own('uts', 'a UTS');
+  }
+  if (key.startsWith('user.')) return own('user', 'a user');
+  return { path, text: 'is not namespaced: setting it would change the host for every container' };
 }

@@ -81,6 +81,7 @@ export function create(opts: CreateOptions): ContainerRecord {
   const bundle = loadBundle(opts.bundle);
   const plan = planFor(bundle, opts);
   for (const w of notApplied(bundle.spec)) log.warn(`create ${id}: ${w.text}`);
+  for (const w of plan.warnings ?? []) log.warn(`create ${id}: ${w}`);
   const dir = store.createDir(id);
   const rec: ContainerRecord = {
     ociVersion: SPEC_VERSION,

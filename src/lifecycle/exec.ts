@@ -15,7 +15,7 @@ import type { StateStore } from '../state/store.js';
 import { sys } from '../sys/index.js';
 import { connectConsole, writePidFile } from './create.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type HelperRun } from './helper.js';
-import { containerHome } from './host.js';
+import { containerHome, hostLsm, ownCapBound } from './host.js';
 import { forwardSignals, waitForExit } from './run.js';
 import { managerFor } from '../cgroups/manager.js';
 
@@ -84,7 +84,6 @@ export async function exec(o: ExecOptions): Promise<number> {
     : processFromFlags(spec.process ?? { cwd: '/', user: { uid: 0, gid: 0 } }, o);
   if (proc.terminal && o.detach && !o.consoleSocket) throw fail('cannot allocate tty if tsrun will detach without setting console socket', { configPath: 'process.terminal' });
   if (!proc.terminal && o.consoleSocket) throw fail('cannot use console socket if tsrun will not allocate tty', { configPath: 'process.terminal' });
-  if (proc.apparmorProfile || proc.selinuxLabel) log.warn(`exec ${id}: process LSM labels are not applied by this version of tsrun`);
 
   const listener = proc.terminal && !o.consoleSocket ? listenConsole() : undefined;
   const consolePath = o.consoleSocket ?? listener?.path;
@@ -93,9 +92,10 @@ export async function exec(o: ExecOptions): Promise<number> {
   const seccomp = compileForSpec({ ...spec, process: proc });
   const plan = buildExecPlan({
     spec, process: proc, id, initPid: rec.pid, fds,
-    host: { homeOf: (uid) => containerHome(rec.rootfs, uid) },
+    host: { homeOf: (uid) => containerHome(rec.rootfs, uid), capBound: ownCapBound(), lsm: hostLsm() },
     seccomp: seccomp && { bpf: seccomp.bpf, flags: seccomp.flags },
   });
+  for (const w of plan.warnings ?? []) log.warn(`exec ${id}: ${w}`);
   // The init's pid must still be the container's init when the helper opens its namespaces.
   if (store.status(store.read(id)) === 'stopped') throw fail('cannot exec in a stopped container');
 

@@ -37,8 +37,23 @@ export function containerHome(rootfs: string, uid: number): string | undefined {
   return undefined;
 }
 
+/** The runtime's own bounding set (CapBnd in /proc/self/status). */
+export function ownCapBound(): bigint | undefined {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? BigInt(`0x${m[1]}`) : undefined;
+}
+
+/** Enabled LSMs: AppArmor by its module parameter, SELinux by a mounted selinuxfs. */
+export function hostLsm(): { apparmor: boolean; selinux: boolean } {
+  let apparmor = false;
+  try { apparmor = readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y'; } catch {}
+  return { apparmor, selinux: existsSync('/sys/fs/selinux/enforce') };
+}
+
 export function hostFacts(rootfs: string): HostFacts {
   return {
+    lsm: hostLsm(),
+    capBound: ownCapBound(),
     procKcore: existsSync('/proc/kcore'),
     homeOf: (uid) => containerHome(rootfs, uid),
     sourceKind(path) {

@@ -6,6 +6,7 @@ import { fail } from '../errors.js';
 import { HookKind, MkdirKind, SyncKind, type Op } from './ops.gen.js';
 import { flagNames, parseMountOptions } from './mount-options.js';
 import { CAPABILITIES, MS, NS_FLAGS, RLIMITS, type NamespaceType } from './tables.js';
+import { containerAttrSteps, finalAffinitySteps, initialAffinitySteps, schedulingSteps } from './process-attrs.js';
 
 export interface Step {
   op: Op;
@@ -25,6 +26,10 @@ export interface HostFacts {
   procKcore?: boolean;
   /** The home directory of uid in the container's /etc/passwd, for HOME when the env has none. */
   homeOf?: (uid: number) => string | undefined;
+  /** The capabilities the runtime itself holds (its bounding set): no container can get more. */
+  capBound?: bigint;
+  /** Which LSMs the host has enabled. */
+  lsm?: { apparmor: boolean; selinux: boolean };
 }
 
 export interface PlanInput {
@@ -47,6 +52,8 @@ export interface PlanInput {
 
 export interface InitPlan {
   steps: Step[];
+  /** Things the plan could not do as asked and that the spec says to warn about, not fail. */
+  warnings?: string[];
   /** The runtime writes the id maps when the helper asks (sync usermap). */
   usermap?: { uidMap: string; gidMap: string };
   /** /proc/<pid>/timens_offsets content, written when the helper asks (sync timens). */
@@ -55,16 +62,38 @@ export interface InitPlan {
   runtimeHooks: boolean;
 }
 
-const DEFAULT_CAPS: string[] = [];
 const capBits = (names: readonly string[] | undefined, path: string): bigint => {
   let bits = 0n;
-  for (const [i, n] of (names ?? DEFAULT_CAPS).entries()) {
+  for (const [i, n] of (names ?? []).entries()) {
     const bit = CAPABILITIES.indexOf(n);
     if (bit < 0) throw fail(`unknown capability "${n}"`, { configPath: `${path}[${i}]`, hint: `known capabilities: ${CAPABILITIES.join(', ')}` });
     bits |= 1n << BigInt(bit);
   }
   return bits;
 };
+
+/**
+ * The capability sets, less what the runtime does not hold itself: the spec says to warn about a
+ * capability that cannot be granted and not to fail (runc fails here; Docker's --privileged asks for all).
+ */
+function capabilitySets(caps: NonNullable<Spec['process']>['capabilities'] = {}, bound: bigint | undefined, warnings: string[]) {
+  const sets = {
+    bounding: capBits(caps.bounding, 'process.capabilities.bounding'),
+    effective: capBits(caps.effective, 'process.capabilities.effective'),
+    permitted: capBits(caps.permitted, 'process.capabilities.permitted'),
+    inheritable: capBits(caps.inheritable, 'process.capabilities.inheritable'),
+    ambient: capBits(caps.ambient, 'process.capabilities.ambient'),
+  };
+  if (bound === undefined) return sets;
+  const all = sets.bounding | sets.effective | sets.permitted | sets.inheritable | sets.ambient;
+  const missing = all & ~bound;
+  if (missing) {
+    const names = CAPABILITIES.filter((_, i) => missing & (1n << BigInt(i)));
+    warnings.push(`process.capabilities: ${names.join(', ')} cannot be granted (tsrun itself does not hold ${names.length > 1 ? 'them' : 'it'}), so the container runs without`);
+    for (const k of Object.keys(sets) as (keyof typeof sets)[]) sets[k] &= bound;
+  }
+  return sets;
+}
 
 /** The devices every container gets (runtime-spec "Default Devices"). */
 const DEFAULT_DEVICES: [string, number, number][] = [
@@ -88,12 +117,13 @@ export function buildPlan(input: PlanInput): InitPlan {
   const proc = spec.process;
   if (!proc) throw fail('config.json has no process: there is nothing to run', { configPath: 'process' });
   const w = new PlanWriter();
-  const plan: InitPlan = { steps: w.steps, runtimeHooks: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length) };
+  const plan: InitPlan = { steps: w.steps, warnings: [], runtimeHooks: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length) };
   const namespaces = linux.namespaces ?? [];
   const nsOf = (t: NamespaceType) => namespaces.find((n) => n.type === t);
   const nsPath = (t: NamespaceType) => `linux.namespaces[${namespaces.findIndex((n) => n.type === t)}]`;
   if (!nsOf('mount')) throw fail('a mount namespace is required: tsrun builds the root filesystem in it', { configPath: 'linux.namespaces', hint: 'add {"type": "mount"}' });
 
+  initialAffinitySteps(w, spec);
   // rlimits first, while the helper is still host root: raising a hard limit needs CAP_SYS_RESOURCE
   // in the initial user namespace, which a new user namespace would not have.
   for (const [i, r] of (proc.rlimits ?? []).entries()) {
@@ -137,6 +167,8 @@ export function buildPlan(input: PlanInput): InitPlan {
   if (nsOf('pid') || nsOf('time')) w.add({ op: 'fork' }, 'fork the container init into the new pid namespace', nsOf('pid') ? nsPath('pid') : nsPath('time'));
   else w.add({ op: 'report_pid' }, 'report the container init pid');
   w.add({ op: 'setsid' }, 'start a new session');
+  schedulingSteps(w, spec);
+  containerAttrSteps(w, spec);
   if (!input.noNewKeyring) {
     // Searchable by the container's user: "other" in a user namespace (uids differ), else "user".
     w.add({ op: 'join_keyring', name: `_ses.${input.id}`, permSet: userNs ? 0x8 : 0x80000 }, 'join a new session keyring (--no-new-keyring keeps the caller\'s)');
@@ -163,8 +195,26 @@ export function buildPlan(input: PlanInput): InitPlan {
   for (const [i, p] of (linux.maskedPaths ?? []).entries()) w.add({ op: 'mask_path', path: p }, `mask ${p}`, `linux.maskedPaths[${i}]`);
   if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, 'remount the root filesystem read-only', 'root.readonly');
 
-  processSteps(w, input);
+  processSteps(w, input, plan.warnings);
   return plan;
+}
+
+/**
+ * LSM labels take effect at the execve (the kernel reads /proc/self/attr/*exec then). Asking for an
+ * LSM the host does not have is an error: the container would run unconfined.
+ */
+function lsmSteps(w: PlanWriter, input: PlanInput): void {
+  const proc = input.spec.process!;
+  const lsm = input.host.lsm ?? { apparmor: false, selinux: false };
+  if (proc.apparmorProfile) {
+    if (!lsm.apparmor) throw fail(`AppArmor profile "${proc.apparmorProfile}" requested, but AppArmor is not enabled on this host`, { configPath: 'process.apparmorProfile', hint: 'remove the field, or run on a host with AppArmor' });
+    w.add({ op: 'write_file', path: '/proc/self/attr/apparmor/exec', data: `exec ${proc.apparmorProfile}` }, `switch to the AppArmor profile "${proc.apparmorProfile}" at exec`, 'process.apparmorProfile');
+  }
+  if (proc.selinuxLabel) {
+    if (!lsm.selinux) throw fail(`SELinux label "${proc.selinuxLabel}" requested, but SELinux is not enabled on this host`, { configPath: 'process.selinuxLabel', hint: 'remove the field, or run on a host with SELinux' });
+    w.add({ op: 'write_file', path: '/proc/self/attr/exec', data: proc.selinuxLabel }, `switch to the SELinux label "${proc.selinuxLabel}" at exec`, 'process.selinuxLabel');
+  }
+  if (input.spec.linux?.mountLabel && !lsm.selinux) throw fail('a mount label is set, but SELinux is not enabled on this host', { configPath: 'linux.mountLabel' });
 }
 
 function rlimitUnknown(type: string, i: number): never {
@@ -275,9 +325,9 @@ function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts:
   for (const [target, path] of links) w.add({ op: 'symlink', target, path }, `link ${path} to ${target}`);
 }
 
-export function processSteps(w: PlanWriter, input: PlanInput): void {
+export function processSteps(w: PlanWriter, input: PlanInput, warnings: string[] = []): void {
   const proc = input.spec.process!;
-  const caps = proc.capabilities ?? {};
+  const caps = capabilitySets(proc.capabilities, input.host.capBound, warnings);
   const user = proc.user ?? { uid: 0, gid: 0 };
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the capabilities go.
   // With it, load it as late as possible, so that the fewest of tsrun's own syscalls run under it.
@@ -285,18 +335,14 @@ export function processSteps(w: PlanWriter, input: PlanInput): void {
   if (seccomp && !proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');
   w.add({ op: 'umask', mask: user.umask ?? 0o022 }, `set the umask to ${(user.umask ?? 0o022).toString(8).padStart(4, '0')}`, user.umask !== undefined ? 'process.user.umask' : undefined);
   if (proc.noNewPrivileges) w.add({ op: 'no_new_privs' }, 'set no_new_privs', 'process.noNewPrivileges');
-  w.add({ op: 'caps_bounding', keep: capBits(caps.bounding, 'process.capabilities.bounding') }, 'drop capabilities outside the bounding set', 'process.capabilities.bounding');
+  w.add({ op: 'caps_bounding', keep: caps.bounding }, 'drop capabilities outside the bounding set', 'process.capabilities.bounding');
   w.add({ op: 'keep_caps', on: 1 }, 'keep capabilities across the uid change');
   w.add({ op: 'set_user', uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [], setGroups: 1 }, `switch to uid ${user.uid} gid ${user.gid}${user.additionalGids?.length ? ` groups ${user.additionalGids.join(',')}` : ''}`, 'process.user');
   w.add({ op: 'keep_caps', on: 0 }, 'stop keeping capabilities');
-  w.add({
-    op: 'caps_set',
-    effective: capBits(caps.effective, 'process.capabilities.effective'),
-    permitted: capBits(caps.permitted, 'process.capabilities.permitted'),
-    inheritable: capBits(caps.inheritable, 'process.capabilities.inheritable'),
-    ambient: capBits(caps.ambient, 'process.capabilities.ambient'),
-  }, 'set the capability sets', 'process.capabilities');
+  w.add({ op: 'caps_set', effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable, ambient: caps.ambient }, 'set the capability sets', 'process.capabilities');
   w.add({ op: 'chdir', path: proc.cwd }, `change to the working directory ${proc.cwd}`, 'process.cwd');
+  lsmSteps(w, input);
+  finalAffinitySteps(w, input.spec);
   const pathEnv = (proc.env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   w.add({ op: 'exec_lookup', file: proc.args![0], pathEnv }, `find the executable "${proc.args![0]}"`, 'process.args[0]');
   w.add({ op: 'sync', kind: SyncKind.ready }, 'report the container created');

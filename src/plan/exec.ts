@@ -4,6 +4,7 @@
 import type { Process, Spec } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import { PlanWriter, processSteps, type HostFacts, type InitPlan } from './build.js';
+import { initialAffinitySteps, schedulingSteps } from './process-attrs.js';
 import { NS_FLAGS, NS_PROC_NAME, RLIMITS, type NamespaceType } from './tables.js';
 
 export interface ExecPlanInput {
@@ -15,7 +16,7 @@ export interface ExecPlanInput {
   /** Host pid of the container's init: its /proc/<pid>/ns/* are joined. */
   initPid: number;
   fds: { consoleSocket?: number; firstToClose: number };
-  host: Pick<HostFacts, 'homeOf'>;
+  host: Pick<HostFacts, 'homeOf' | 'capBound' | 'lsm'>;
   seccomp?: { bpf: Uint8Array; flags: number };
 }
 
@@ -25,6 +26,8 @@ const ORDER: NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup'
 export function buildExecPlan(input: ExecPlanInput): InitPlan {
   const { spec, process: proc } = input;
   const w = new PlanWriter();
+  const procSpec = { ...spec, process: proc };
+  initialAffinitySteps(w, procSpec);
   const types = new Set((spec.linux?.namespaces ?? []).map((n) => n.type as NamespaceType));
   for (const [i, r] of (proc.rlimits ?? []).entries()) {
     const res = RLIMITS[r.type];
@@ -41,11 +44,13 @@ export function buildExecPlan(input: ExecPlanInput): InitPlan {
   if (types.has('pid') || types.has('time')) w.add({ op: 'fork' }, 'fork into the container\'s pid namespace');
   else w.add({ op: 'report_pid' }, 'report the process pid');
   w.add({ op: 'setsid' }, 'start a new session');
+  schedulingSteps(w, procSpec);
   w.add({ op: 'join_keyring', name: `_ses.${input.id}`, permSet: 0 }, 'join the container\'s session keyring');
   if (proc.terminal) {
     if (input.fds.consoleSocket === undefined) throw fail('process.terminal is set but there is no console socket', { configPath: 'process.terminal' });
     w.add({ op: 'console', socketFd: input.fds.consoleSocket, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0, bindConsole: 0 }, 'allocate the pty and send its master to the console socket', 'process.terminal');
   }
+  const warnings: string[] = [];
   processSteps(w, {
     spec: { ...spec, process: proc, hooks: undefined },
     id: input.id,
@@ -54,8 +59,8 @@ export function buildExecPlan(input: ExecPlanInput): InitPlan {
     noPivot: false,
     fds: { fifo: -1, firstToClose: input.fds.firstToClose },
     waitForStart: false,
-    host: { sourceKind: () => undefined, cgroupV1: null, homeOf: input.host.homeOf },
+    host: { sourceKind: () => undefined, cgroupV1: null, homeOf: input.host.homeOf, capBound: input.host.capBound, lsm: input.host.lsm },
     seccomp: input.seccomp,
-  });
-  return { steps: w.steps, runtimeHooks: false };
+  }, warnings);
+  return { steps: w.steps, warnings, runtimeHooks: false };
 }

@@ -7,15 +7,8 @@ export interface NotApplied { path: string; text: string }
 
 const checks: [string, (s: Spec) => unknown][] = [
   ['linux.seccomp.listenerPath (seccomp notify)', (s) => s.linux?.seccomp?.listenerPath],
-  ['process.apparmorProfile', (s) => s.process?.apparmorProfile],
-  ['process.selinuxLabel', (s) => s.process?.selinuxLabel],
   ['linux.mountLabel', (s) => s.linux?.mountLabel],
-  ['process.scheduler', (s) => s.process?.scheduler],
-  ['process.ioPriority', (s) => s.process?.ioPriority],
-  ['process.execCPUAffinity', (s) => s.process?.execCPUAffinity],
-  ['linux.personality', (s) => s.linux?.personality],
   ['linux.intelRdt', (s) => s.linux?.intelRdt],
-  ['linux.memoryPolicy', (s) => s.linux?.memoryPolicy],
   ['linux.netDevices', (s) => s.linux?.netDevices && Object.keys(s.linux.netDevices).length],
   ['mounts[].uidMappings (idmapped mounts)', (s) => s.mounts?.some((m) => m.uidMappings)],
 ];

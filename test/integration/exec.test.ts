@@ -36,6 +36,10 @@ describe.skipIf(skip)('exec', () => {
     expect(lines[1]).toBe('exec-host');
     expect(lines.slice(2, 9)).toEqual(['pid', 'mnt', 'user', 'uts', 'ipc', 'net', 'cgroup'].map((n) => readlinkSync(`/proc/${pid}/ns/${n}`)));
     expect(r.stdout).toMatch(/^\s+1 sleep 1000$/m);
+    // and the init's cgroup, in every hierarchy (seen from the host)
+    const d = join(sb.dir, 'x.pid');
+    expect(sb.run(['exec', '-d', '--pid-file', d, 'e1', 'sleep', '30']).code).toBe(0);
+    expect(readFileSync(`/proc/${readFileSync(d, 'utf8')}/cgroup`, 'utf8')).toBe(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
   });
 
   it('exits with the process\'s status; -d --pid-file writes the real host pid; a missing command says so', () => {

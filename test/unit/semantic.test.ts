@@ -11,6 +11,11 @@ function first(edit: (s: Spec) => void) {
 
 describe('the spec\'s MUST checks beyond the schema', () => {
   it('accepts the default config', () => expect(semanticProblems(defaultSpec())).toEqual([]));
+  it('accepts namespaced sysctls', () => {
+    const s = defaultSpec();
+    s.linux!.sysctl = { 'net.ipv4.ip_unprivileged_port_start': '0', 'kernel.shmmax': '1', 'fs.mqueue.msg_max': '10' };
+    expect(semanticProblems(s)).toEqual([]);
+  });
 
   const cases: [string, (s: Spec) => void, string, RegExp][] = [
     ['ociVersion not SemVer', (s) => (s.ociVersion = '1.0'), 'ociVersion', /SemVer/],
@@ -31,6 +36,9 @@ describe('the spec\'s MUST checks beyond the schema', () => {
     ['duplicate device path', (s) => (s.linux!.devices = [{ path: '/dev/a', type: 'c', major: 1, minor: 3 }, { path: '/dev/a', type: 'c', major: 1, minor: 5 }]), 'linux.devices[1].path', /twice/],
     ['errnoRet on an action without errno', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL', errnoRet: 1 }] }), 'linux.seccomp.syscalls[0].errnoRet', /only valid with SCMP_ACT_ERRNO/],
     ['defaultErrnoRet with ALLOW', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', defaultErrnoRet: 1 }), 'linux.seccomp.defaultErrnoRet', /only valid/],
+    ['a net sysctl without a network namespace', (s) => { s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network'); s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' }; }, 'linux.sysctl["net.ipv4.ip_forward"]', /needs a network namespace/],
+    ['a host-wide sysctl', (s) => (s.linux!.sysctl = { 'vm.swappiness': '10' }), 'linux.sysctl["vm.swappiness"]', /not namespaced/],
+    ['an IPC sysctl without an IPC namespace', (s) => { s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'ipc'); s.linux!.sysctl = { 'kernel.shmmax': '1' }; }, 'linux.sysctl["kernel.shmmax"]', /IPC/],
     ['notify without listenerPath', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }), 'linux.seccomp.listenerPath', /required/],
   ];
   it.each(cases)('%s', (_name, edit, path, text) => {

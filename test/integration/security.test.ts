@@ -1,0 +1,105 @@
+// Process security as the container sees it, and the known runtime escapes (each test names its CVE).
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRoot, skipReason, which } from '../helpers/env.js';
+import { Sandbox } from '../helpers/sandbox.js';
+
+const skip = skipReason(!isRoot ? 'integration tests need root' : !which('busybox') ? 'busybox-static is not installed' : undefined);
+
+let sb: Sandbox;
+beforeEach(() => { sb = new Sandbox(); });
+afterEach(() => sb.cleanup());
+
+describe.skipIf(skip)('process security fields', () => {
+  it('NoNewPrivs, rlimits, oom_score_adj, scheduler, affinity, personality as configured', () => {
+    const b = sb.bundle('b', ['sh', '-c', [
+      'grep -E "^(NoNewPrivs|Cpus_allowed_list)" /proc/self/status',
+      'grep -E "^Max (open files|processes|core file size)" /proc/self/limits',
+      'cat /proc/self/oom_score_adj', 'cut -d" " -f41 /proc/self/stat', 'uname -m',
+    ].join('; ')], (s) => {
+      s.process!.noNewPrivileges = true;
+      s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 200 }, { type: 'RLIMIT_NPROC', soft: 300, hard: 400 }, { type: 'RLIMIT_CORE', soft: 0, hard: 0 }];
+      s.process!.oomScoreAdj = 123;
+      s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 5 };
+      s.process!.execCPUAffinity = { final: '0' };
+      s.linux!.personality = { domain: 'LINUX32' };
+    });
+    const r = sb.run(['run', '-b', b, 's1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(r.stdout).toMatch(/^Cpus_allowed_list:\s+0$/m);
+    expect(r.stdout).toMatch(/^Max open files\s+100\s+200\s+files/m);
+    expect(r.stdout).toMatch(/^Max processes\s+300\s+400\s+processes/m);
+    expect(r.stdout).toMatch(/^Max core file size\s+0\s+0\s+bytes/m);
+    expect(r.stdout).toMatch(/^123$/m);
+    expect(r.stdout).toMatch(/^3$/m); // SCHED_BATCH
+    expect(r.stdout).toMatch(/^i686$/m); // LINUX32
+  });
+
+  it('leaves oom_score_adj alone when not set', () => {
+    const own = readFileSync('/proc/self/oom_score_adj', 'utf8');
+    const b = sb.bundle('b', ['cat', '/proc/self/oom_score_adj']);
+    expect(sb.run(['run', '-b', b, 's2']).stdout).toBe(own);
+  });
+
+  it('applies a namespaced sysctl inside, and refuses one that would change the host', () => {
+    const b = sb.bundle('b', ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'], (s) => (s.linux!.sysctl = { 'net.ipv4.ip_unprivileged_port_start': '99' }));
+    expect(sb.run(['run', '-b', b, 's3']).stdout).toBe('99\n');
+    const b2 = sb.bundle('b2', ['true'], (s) => (s.linux!.sysctl = { 'vm.swappiness': '1' }));
+    expect(sb.run(['run', '-b', b2, 's4']).stderr).toMatch(/linux.sysctl\["vm.swappiness"\] is not namespaced/);
+  });
+
+  it('warns about capabilities tsrun cannot grant and runs without them', () => {
+    const own = BigInt(`0x${/^CapBnd:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+    const b = sb.bundle('b', ['grep', 'CapBnd', '/proc/self/status'], (s) => {
+      const all = ['CAP_SYS_RESOURCE', 'CAP_KILL', 'CAP_SYS_ADMIN'];
+      s.process!.capabilities = { bounding: all, effective: all, permitted: all };
+    });
+    const r = sb.run(['run', '-b', b, 's5']);
+    expect(r.code, r.stderr).toBe(0);
+    if (own & (1n << 24n)) return; // this host grants CAP_SYS_RESOURCE: nothing to warn about
+    expect(r.warnings).toMatch(/CAP_SYS_RESOURCE cannot be granted/);
+    expect(r.stdout).toMatch(/CapBnd:\s+0000000000200020/); // KILL | SYS_ADMIN
+  });
+
+  it('asking for an LSM the host does not have is an error naming the field', () => {
+    const b = sb.bundle('b', ['true'], (s) => (s.process!.apparmorProfile = 'docker-default'));
+    const lsm = (() => { try { return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y'; } catch { return false; } })();
+    if (lsm) return;
+    expect(sb.run(['create', '-b', b, 's6']).stderr).toMatch(/AppArmor is not enabled on this host \(process.apparmorProfile\)/);
+  });
+});
+
+describe.skipIf(skip)('known escapes stay closed', () => {
+  it('CVE-2024-21626: a cwd through /proc/self/fd/N cannot reach outside the root', () => {
+    for (const fd of [3, 4, 5, 6, 7, 8]) {
+      const b = sb.bundle(`b${fd}`, ['sh', '-c', 'pwd; ls ..'], (s) => (s.process!.cwd = `/proc/self/fd/${fd}`));
+      const r = sb.run(['run', '-b', b, `cwd${fd}`]);
+      // Either refused, or what it reaches is inside the container (no host paths listed).
+      if (r.code === 0) expect(r.stdout).not.toMatch(/tsrun-test|work|shared/);
+      else expect(r.stderr).toMatch(/process.cwd/);
+    }
+  });
+
+  it('masked paths read as empty and read-only paths refuse writes', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'wc -c < /proc/keys; ls /proc/acpi 2>&1 | wc -l; (echo 1 > /proc/sys/kernel/domainname) 2>&1; true']);
+    const r = sb.run(['run', '-b', b, 'm1']);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('0');
+    expect(lines[1]).toBe('0');
+    expect(r.stdout).toMatch(/domainname: Read-only file system/);
+  });
+
+  it('the waiting init is not dumpable: its /proc files stay root\'s while it runs as the user', () => {
+    const b = sb.bundle('b', ['sleep', '100'], (s) => (s.process!.user = { uid: 1000, gid: 1000 }));
+    expect(sb.run(['create', '-b', b, '--pid-file', join(sb.dir, 'pid'), 'd1']).code).toBe(0);
+    const pid = Number(readFileSync(join(sb.dir, 'pid'), 'utf8'));
+    expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Uid:\s+1000\s/m);
+    expect(statSync(`/proc/${pid}/fd`).uid).toBe(0);
+    expect(sb.run(['start', 'd1']).code).toBe(0);
+    for (let i = 0; i < 100 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('tsrun-init'); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    // After execve of the user's program the kernel makes it dumpable again, as for any process.
+    expect(statSync(`/proc/${pid}/fd`).uid).toBe(1000);
+  });
+});
