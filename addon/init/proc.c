@@ -1,5 +1,7 @@
 /* Process-level ops: namespaces, identity, limits, fds and the channel. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -104,9 +106,32 @@ HANDLER(chdir) {
   return 0;
 }
 
+/* close_range may be refused (an older kernel, or a seccomp filter already loaded that does not allow
+ * it): then mark each open fd from /proc/self/fd, as runc's CloseExecFrom does. */
+static int cloexec_from_proc(unsigned from) {
+  int dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return -1;
+  char buf[4096];
+  long n;
+  while ((n = syscall(SYS_getdents64, dfd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n;) {
+      struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
+      char *end;
+      long fd = strtol(d->name, &end, 10);
+      if (*end == 0 && d->name[0] && fd >= (long)from && fd != dfd) fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+      off += d->reclen;
+    }
+  }
+  int e = errno;
+  close(dfd);
+  errno = e;
+  return n < 0 ? -1 : 0;
+}
+
 HANDLER(close_fds) {
-  if (syscall(SYS_close_range, (unsigned)o->u.close_fds.from, ~0U, TSR_CLOSE_RANGE_CLOEXEC) < 0)
-    return fail_errno(c, "close_range", NULL);
+  unsigned from = (unsigned)o->u.close_fds.from;
+  if (syscall(SYS_close_range, from, ~0U, TSR_CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  if (cloexec_from_proc(from) < 0) return fail_errno(c, "close_fds", "/proc/self/fd");
   return 0;
 }
 

@@ -329,6 +329,9 @@ export function processSteps(w: PlanWriter, input: PlanInput, warnings: string[]
   const proc = input.spec.process!;
   const caps = capabilitySets(proc.capabilities, input.host.capBound, warnings);
   const user = proc.user ?? { uid: 0, gid: 0 };
+  // Marked close-on-exec before any seccomp filter exists (the filter may refuse close_range); every fd
+  // the helper opens after this is O_CLOEXEC anyway.
+  w.add({ op: 'close_fds', from: input.fds.firstToClose }, 'close every file descriptor the container must not inherit');
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the capabilities go.
   // With it, load it as late as possible, so that the fewest of tsrun's own syscalls run under it.
   const seccomp = input.seccomp ? ({ op: 'seccomp', bpf: input.seccomp.bpf, flags: input.seccomp.flags } as const) : undefined;
@@ -347,7 +350,6 @@ export function processSteps(w: PlanWriter, input: PlanInput, warnings: string[]
   w.add({ op: 'exec_lookup', file: proc.args![0], pathEnv }, `find the executable "${proc.args![0]}"`, 'process.args[0]');
   w.add({ op: 'sync', kind: SyncKind.ready }, 'report the container created');
   if (seccomp && proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');
-  w.add({ op: 'close_fds', from: input.fds.firstToClose }, 'close every file descriptor the container must not inherit');
   w.add({ op: 'close_channel' }, 'close the channel to the runtime');
   if (input.waitForStart) w.add({ op: 'wait_fifo', fd: input.fds.fifo }, 'wait for tsrun start (exec.fifo)');
   for (const [i, h] of (input.spec.hooks?.startContainer ?? []).entries()) {
