@@ -16,6 +16,7 @@ import { SPEC_VERSION, type ContainerRecord, type StateStore } from '../state/st
 import { sys } from '../sys/index.js';
 import { hostFacts } from './host.js';
 import { cgroupManager, cgroupRecord, type CgroupManager } from '../cgroups/manager.js';
+import { cgroupInnerPath } from '../cgroups/path.js';
 import { notApplied } from '../plan/not-applied.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type HelperRun } from './helper.js';
 
@@ -60,6 +61,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions): InitPlan {
     noPivot: !!opts.noPivot,
     fds: helperFds(preservedCount(opts), { fifo: true, console: !!opts.consoleSocket }),
     waitForStart: true,
+    cgroupPath: cgroupInnerPath(opts.id, spec.linux?.cgroupsPath, !!opts.systemdCgroup),
     host: hostFacts(bundle.rootfs),
     seccomp,
   });

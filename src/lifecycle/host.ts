@@ -3,19 +3,29 @@ import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostFacts } from '../plan/build.js';
 
-/** cgroup v1 hierarchies mounted on the host, by their mount options (e.g. "cpu,cpuacct", "name=systemd"). */
-export function cgroupV1Hierarchies(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string[] | null {
-  const out: string[] = [];
+export interface CgroupHierarchy {
+  /** The hierarchy's options, e.g. "cpu,cpuacct" or "name=systemd". */
+  options: string;
+  /** Where the host mounts it, e.g. /sys/fs/cgroup/cpu,cpuacct. */
+  mountpoint: string;
+}
+
+/** cgroup v1 hierarchies mounted on the host (null on a pure v2 host), and the cgroup2 mount point. */
+export function cgroupLayout(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): { v1: CgroupHierarchy[] | null; v2?: string } {
+  const v1: CgroupHierarchy[] = [];
+  let v2: string | undefined;
   for (const line of mountinfo.split('\n')) {
     const sep = line.indexOf(' - ');
     if (sep < 0) continue;
+    const mountpoint = line.slice(0, sep).split(' ')[4];
     const [fstype, , superOpts] = line.slice(sep + 3).split(' ');
+    if (fstype === 'cgroup2') v2 ??= mountpoint;
     if (fstype !== 'cgroup') continue;
     const opts = superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children' && o !== 'noprefix' && o !== 'xattr');
-    const name = opts.join(',');
-    if (name && !out.includes(name)) out.push(name);
+    const options = opts.join(',');
+    if (options && !v1.some((h) => h.options === options)) v1.push({ options, mountpoint });
   }
-  return out.length ? out : null;
+  return { v1: v1.length ? v1 : null, v2 };
 }
 
 /**
@@ -63,6 +73,6 @@ export function hostFacts(rootfs: string): HostFacts {
         return undefined;
       }
     },
-    cgroupV1: cgroupV1Hierarchies(),
+    cgroup: cgroupLayout(),
   };
 }

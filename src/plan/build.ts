@@ -20,8 +20,8 @@ export interface Step {
 export interface HostFacts {
   /** Kind of the file at a host path (bind-mount sources), or undefined when missing. */
   sourceKind(path: string): 'dir' | 'file' | undefined;
-  /** cgroup v1 hierarchies as mounted on the host (e.g. ["cpu,cpuacct", "memory"]); null on a pure v2 host. */
-  cgroupV1: string[] | null;
+  /** The host's cgroup hierarchies: v1 ones (null on a pure v2 host) and the cgroup2 mount point. */
+  cgroup: { v1: { options: string; mountpoint: string }[] | null; v2?: string };
   /** Whether /proc/kcore exists (then /dev/core links to it, as runc does). */
   procKcore?: boolean;
   /** The home directory of uid in the container's /etc/passwd, for HOME when the env has none. */
@@ -43,6 +43,8 @@ export interface PlanInput {
   noPivot: boolean;
   /** fds as the helper sees them. */
   fds: { fifo: number; consoleSocket?: number; firstToClose: number };
+  /** The container's cgroup path inside each hierarchy (e.g. /tsrun/c1): bound for `cgroup` mounts. */
+  cgroupPath?: string;
   /** Whether to block on the exec fifo until `start` (create) or not (tests of the plan alone). */
   waitForStart: boolean;
   host: HostFacts;
@@ -278,27 +280,37 @@ function mountSteps(w: PlanWriter, input: PlanInput, m: Mount, path: string, inU
 }
 
 /**
- * A `cgroup` mount: cgroup2 on a v2 host; on a v1 host a tmpfs with one cgroup mount per hierarchy
- * (in a cgroup namespace the kernel shows the container's own cgroup as each root).
+ * A `cgroup` mount. With a cgroup namespace a fresh mount shows the container's own cgroup as its root.
+ * Without one it would show the host's whole tree, so (as runc does) the container's own directory of
+ * each hierarchy is bound instead. On a v1 host, a tmpfs holds one entry per hierarchy.
  */
 function cgroupMountSteps(w: PlanWriter, input: PlanInput, m: Mount, flags: number, path: string, label: string): void {
   const dest = m.destination;
-  const hier = input.host.cgroupV1;
+  const ownNs = (input.spec.linux?.namespaces ?? []).some((n) => n.type === 'cgroup');
+  const inner = input.cgroupPath ?? '/';
+  const ro = flags & MS.RDONLY;
+  const guard = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+  const one = (fresh: Op, source: string, target: string, what: string) => {
+    if (ownNs) return w.add(fresh, what, path);
+    w.add({ op: 'mount', source: `${source}${inner}`, target, fstype: '', flags: MS.BIND | MS.REC, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, `${what} (the container's own cgroup, bound)`, path);
+    w.add({ op: 'mount', source: '', target, fstype: '', flags: MS.BIND | MS.REMOUNT | guard | ro, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `remount ${target} ${ro ? 'read-only, ' : ''}nosuid, nodev, noexec`, path);
+  };
+  const hier = input.host.cgroup.v1;
   if (!hier) {
-    w.add({ op: 'mount', source: 'cgroup2', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, label, path);
+    const v2 = input.host.cgroup.v2 ?? '/sys/fs/cgroup';
+    one({ op: 'mount', source: 'cgroup2', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, v2, dest, label);
     return;
   }
-  const ro = flags & MS.RDONLY;
-  w.add({ op: 'mount', source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: (flags & ~MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, `${label} (a tmpfs holding the v1 hierarchies)`, path);
+  w.add({ op: 'mount', source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: (flags & ~MS.RDONLY) | guard, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, `${label} (a tmpfs holding the v1 hierarchies)`, path);
   for (const h of hier) {
-    const data = h.startsWith('name=') ? `none,${h}` : h;
-    const dir = `${dest}/${h.replace(/^name=/, '')}`;
-    w.add({ op: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: flags | MS.NOSUID | MS.NODEV | MS.NOEXEC, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, `mount the cgroup v1 hierarchy ${h} on ${dir}`, path);
+    const name = h.mountpoint.slice(h.mountpoint.lastIndexOf('/') + 1);
+    const dir = `${dest}/${name}`;
+    const data = h.options.startsWith('name=') ? `none,${h.options}` : h.options;
+    one({ op: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: flags | guard, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, h.mountpoint, dir, `mount the cgroup v1 hierarchy ${h.options} on ${dir}`);
     // cpu,cpuacct is also reachable as cpu and cpuacct, as on the host.
-    if (h.includes(',')) for (const part of h.split(',')) w.add({ op: 'symlink', target: h, path: `${dest}/${part}` }, `link ${dest}/${part} to ${h}`, path);
+    if (name.includes(',')) for (const part of name.split(',')) w.add({ op: 'symlink', target: name, path: `${dest}/${part}` }, `link ${dest}/${part} to ${name}`, path);
   }
   // As runc: the hierarchies are read-only, the tmpfs holding them is not remounted.
-  void ro;
 }
 
 function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts: boolean): void {

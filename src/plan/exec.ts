@@ -59,7 +59,7 @@ export function buildExecPlan(input: ExecPlanInput): InitPlan {
     noPivot: false,
     fds: { fifo: -1, firstToClose: input.fds.firstToClose },
     waitForStart: false,
-    host: { sourceKind: () => undefined, cgroupV1: null, homeOf: input.host.homeOf, capBound: input.host.capBound, lsm: input.host.lsm },
+    host: { sourceKind: () => undefined, cgroup: { v1: null }, homeOf: input.host.homeOf, capBound: input.host.capBound, lsm: input.host.lsm },
     seccomp: input.seccomp,
   }, warnings);
   return { steps: w.steps, warnings, runtimeHooks: false };

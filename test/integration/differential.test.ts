@@ -57,6 +57,9 @@ describe.skipIf(skip)('tsrun and runc show the same container', () => {
       s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
       s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
     }],
+    ['no cgroup namespace (as Docker and Podman on cgroup v1)', (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup');
+    }],
     ['no pid namespace', (s) => {
       s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
     }],

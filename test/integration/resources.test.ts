@@ -100,6 +100,16 @@ describe.skipIf(skip)('resources', () => {
     expect(cgroupDirs('pk')).toEqual([]);
   });
 
+  it('without a cgroup namespace the container sees its own cgroup and limits, not the host\'s tree', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup/memory | grep -c "^tsrun$" || true'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup');
+      s.linux!.resources = { memory: { limit: 64 * MiB }, pids: { limit: 50 } };
+    });
+    const r = sb.run(['run', '-b', b, 'own']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${64 * MiB}\n50\n0\n`);
+  });
+
   it('a value the kernel refuses is an error naming the field, and create leaves nothing behind', () => {
     const b = sb.bundle('b', ['true'], (s) => (s.linux!.resources = { cpu: { cpus: '999' } }));
     const r = sb.run(['create', '-b', b, 'bad']);

@@ -6,7 +6,7 @@ import { buildPlan, type PlanInput } from '../../src/plan/build.js';
 import { formatPlan } from '../../src/plan/format.js';
 import { parseMountOptions } from '../../src/plan/mount-options.js';
 import { MOUNT_ATTR, MS, NS_FLAGS } from '../../src/plan/tables.js';
-import { cgroupV1Hierarchies } from '../../src/lifecycle/host.js';
+import { cgroupLayout } from '../../src/lifecycle/host.js';
 
 function plan(edit?: (s: Spec) => void, extra: Partial<PlanInput> = {}) {
   const spec = defaultSpec();
@@ -15,7 +15,11 @@ function plan(edit?: (s: Spec) => void, extra: Partial<PlanInput> = {}) {
   return buildPlan({
     spec, id: 'c1', bundle: '/b', rootfs: '/b/rootfs', noPivot: false, waitForStart: true,
     fds: { fifo: 4, firstToClose: 3 },
-    host: { sourceKind: (p) => (p.endsWith('.conf') ? 'file' : p === '/missing' ? undefined : 'dir'), cgroupV1: ['cpu,cpuacct', 'memory', 'name=systemd'] },
+    cgroupPath: '/tsrun/c1',
+    host: {
+      sourceKind: (p) => (p.endsWith('.conf') ? 'file' : p === '/missing' ? undefined : 'dir'),
+      cgroup: { v1: [{ options: 'cpu,cpuacct', mountpoint: '/sys/fs/cgroup/cpu,cpuacct' }, { options: 'memory', mountpoint: '/sys/fs/cgroup/memory' }, { options: 'name=systemd', mountpoint: '/sys/fs/cgroup/systemd' }] },
+    },
     ...extra,
   });
 }
@@ -104,7 +108,7 @@ describe('launch plan', () => {
     expect(() => plan((s) => s.mounts!.push({ destination: '/x', source: '/missing', options: ['bind'] }))).toThrow(/mount "\/missing" on \/x \(mounts\[7\].source\): no such file or directory/);
   });
 
-  it('a cgroup mount on a v1 host is a tmpfs with one mount per hierarchy', () => {
+  it('a cgroup mount on a v1 host with a cgroup namespace: a tmpfs with one fresh mount per hierarchy', () => {
     const steps = plan().steps.filter((s) => s.configPath === 'mounts[6]').map((s) => s.what);
     expect(steps).toEqual([
       'mount cgroup "cgroup" on /sys/fs/cgroup (a tmpfs holding the v1 hierarchies)',
@@ -113,6 +117,16 @@ describe('launch plan', () => {
       'link /sys/fs/cgroup/cpuacct to cpu,cpuacct',
       'mount the cgroup v1 hierarchy memory on /sys/fs/cgroup/memory',
       'mount the cgroup v1 hierarchy name=systemd on /sys/fs/cgroup/systemd',
+    ]);
+  });
+
+  it('without a cgroup namespace, the container\'s own cgroup of each hierarchy is bound (not the host\'s tree)', () => {
+    const p = plan((s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup')));
+    const binds = p.steps.filter((s) => s.configPath === 'mounts[6]' && s.op.op === 'mount' && (s.op as { source: string }).source.startsWith('/sys'));
+    expect(binds.map((s) => [(s.op as { source: string }).source, (s.op as { target: string }).target])).toEqual([
+      ['/sys/fs/cgroup/cpu,cpuacct/tsrun/c1', '/sys/fs/cgroup/cpu,cpuacct'],
+      ['/sys/fs/cgroup/memory/tsrun/c1', '/sys/fs/cgroup/memory'],
+      ['/sys/fs/cgroup/systemd/tsrun/c1', '/sys/fs/cgroup/systemd'],
     ]);
   });
 
@@ -137,7 +151,10 @@ describe('launch plan', () => {
       '31 25 0:27 / /sys/fs/cgroup/systemd rw,nosuid - cgroup cgroup rw,xattr,name=systemd',
       '34 25 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
     ].join('\n');
-    expect(cgroupV1Hierarchies(mi)).toEqual(['name=systemd', 'cpu,cpuacct']);
-    expect(cgroupV1Hierarchies(mi.split('\n')[0])).toBeNull();
+    expect(cgroupLayout(mi)).toEqual({
+      v1: [{ options: 'name=systemd', mountpoint: '/sys/fs/cgroup/systemd' }, { options: 'cpu,cpuacct', mountpoint: '/sys/fs/cgroup/cpu,cpuacct' }],
+      v2: '/sys/fs/cgroup/unified',
+    });
+    expect(cgroupLayout(mi.split('\n')[0]).v1).toBeNull();
   });
 });
