@@ -3,7 +3,7 @@
 // `--if-stale` skips the native build when its outputs are newer than its sources.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -122,7 +122,50 @@ if (!cachedData || script.cachedDataRejected) {
 script.runInThisContext()(exports, require, module, file, __dirname);
 `);
 
-// The launcher reads which JS runtime to use from here (absolute: podman calls tsrun without PATH).
+// Bun: the same bundle, compiled by Bun to JavaScriptCore bytecode (dist/bun/tsrun.js + .jsc), which
+// saves Bun parsing and compiling it at every start. Bun is looked for in node_modules (the
+// @oven/bun-linux-x64 devDependency), then in the usual places; none of this needs PATH at run time.
+function findBun() {
+  const home = process.env.BUN_INSTALL || (process.env.HOME && join(process.env.HOME, '.bun'));
+  const candidates = [
+    process.env.TSRUN_BUN,
+    join(root, 'node_modules/@oven/bun-linux-x64/bin/bun'),
+    join(root, 'node_modules/@oven/bun-linux-x64-baseline/bin/bun'),
+    home && join(home, 'bin/bun'),
+    '/usr/local/bin/bun',
+    '/usr/bin/bun',
+  ];
+  for (const c of candidates) {
+    if (!c || !existsSync(c)) continue;
+    try {
+      execFileSync(c, ['--version'], { stdio: 'ignore' });
+      return c;
+    } catch {}
+  }
+  return undefined;
+}
+const bun = findBun();
+let bunOk = false;
+if (bun) {
+  try {
+    execFileSync(bun, ['build', 'dist/tsrun.cjs', '--target=bun', '--format=cjs', '--bytecode', '--outdir', 'dist/bun'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    bunOk = existsSync(join(root, 'dist/bun/tsrun.js'));
+  } catch (e) {
+    console.warn(`bun build failed (${e.message}): tsrun will run on node`);
+  }
+}
+
+// The launcher (bin/tsrun) reads the JS runtimes from here: absolute paths, as Podman calls tsrun
+// without PATH. build/runtime is the default (Bun when it works, else this node; TSRUN_JS_RUNTIME=node
+// or bun at build time chooses), build/runtime-node and build/runtime-bun are what
+// TSRUN_JS_RUNTIME=node|bun picks at run time. build/bunfig.toml is empty on purpose: Bun would
+// otherwise read ./bunfig.toml (which can preload code) and ./.env from the caller's directory.
 mkdirSync(join(root, 'build'), { recursive: true });
-writeFileSync(join(root, 'build/runtime'), `${process.execPath}\n`);
-console.log(`bundle: dist/tsrun.cjs (${(statSync(join(root, 'dist/tsrun.cjs')).size / 1024).toFixed(0)} KiB), dist/api.cjs`);
+const want = process.env.TSRUN_JS_RUNTIME;
+const dflt = want === 'node' || !bunOk ? process.execPath : want === 'bun' ? bun : process.execPath; // TEMP: node until Bun passes the suite
+writeFileSync(join(root, 'build/runtime'), `${dflt}\n`);
+writeFileSync(join(root, 'build/runtime-node'), `${process.execPath}\n`);
+if (bunOk) writeFileSync(join(root, 'build/runtime-bun'), `${bun}\n`);
+else rmSync(join(root, 'build/runtime-bun'), { force: true });
+writeFileSync(join(root, 'build/bunfig.toml'), '');
+console.log(`bundle: dist/tsrun.cjs (${(statSync(join(root, 'dist/tsrun.cjs')).size / 1024).toFixed(0)} KiB), dist/api.cjs, dist/tsrun-node.cjs${bunOk ? ', dist/bun/tsrun.js (bytecode)' : ''}; runtime: ${dflt}`);

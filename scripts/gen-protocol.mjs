@@ -20,6 +20,7 @@ function genTs() {
   out.push(`export const MsgType = ${table(spec.messages)} as const;`);
   out.push(`export const SyncKind = ${table(spec.syncKinds)} as const;`);
   out.push(`export const HookKind = ${table(spec.hookKinds)} as const;`);
+  out.push(`export const FdKind = ${table(spec.fdKinds)} as const;`);
   out.push(`export const MkdirKind = ${table(spec.mkdirKinds)} as const;`);
   out.push(`export const PlanFlag = ${table(spec.planFlags, 'bit')} as const;`);
   out.push('');
@@ -50,6 +51,7 @@ function genC() {
   en('MSG_', spec.messages);
   en('SYNC_', spec.syncKinds);
   en('HOOK_', spec.hookKinds);
+  en('FD_', spec.fdKinds);
   en('MKDIR_', spec.mkdirKinds);
   en('PLAN_FLAG_BIT_', spec.planFlags, 'bit');
   en('OP_', spec.ops);

@@ -119,12 +119,8 @@ void send_error_and_exit(struct ctx *c) {
   _exit(1);
 }
 
-/* sync{kind, step}, then wait for ack; abort or EOF end init quietly. */
-int op_sync(struct ctx *c, const struct op *o) {
-  uint8_t p[8];
-  put_le(p, o->u.sync.kind, 4);
-  put_le(p + 4, c->step, 4);
-  if (chan_send(c->chan, MSG_SYNC, p, 8) < 0) return fail_errno(c, "send", "sync");
+/* Waits for the runtime's ack; abort or EOF end init quietly. An ack payload replaces the kept state. */
+static int wait_ack(struct ctx *c) {
   uint16_t type;
   uint8_t *payload;
   uint32_t len;
@@ -144,4 +140,36 @@ int op_sync(struct ctx *c, const struct op *o) {
   c->state = (char *)payload;
   c->state_len = len;
   return 0;
+}
+
+/* sync{kind, step}, then wait for ack. */
+int op_sync(struct ctx *c, const struct op *o) {
+  uint8_t p[8];
+  put_le(p, o->u.sync.kind, 4);
+  put_le(p + 4, c->step, 4);
+  if (chan_send(c->chan, MSG_SYNC, p, 8) < 0) return fail_errno(c, "send", "sync");
+  return wait_ack(c);
+}
+
+/* fd{kind, step} with the fd attached to the frame header (SCM_RIGHTS), then wait for ack. */
+int chan_send_fd(struct ctx *c, uint32_t kind, int passfd) {
+  uint8_t frame[16];
+  put_le(frame, 8, 4);
+  put_le(frame + 4, MSG_FD, 2);
+  put_le(frame + 6, 0, 2);
+  put_le(frame + 8, kind, 4);
+  put_le(frame + 12, c->step, 4);
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct iovec iov = { frame, sizeof frame };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &passfd, sizeof passfd);
+  ssize_t n;
+  do n = sendmsg(c->chan, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  if (n != (ssize_t)sizeof frame) return fail_errno(c, "sendmsg", "fd");
+  return wait_ack(c);
 }

@@ -112,7 +112,11 @@ HANDLER(seccomp) {
   if (r < 0 && errno == ENOSYS && s->flags == 0)
     r = prctl(PR_SET_SECCOMP, TSR_SECCOMP_MODE_FILTER, &prog, 0, 0);
   if (r < 0) return fail_errno(c, "seccomp", NULL);
-  /* The protocol has no message to hand a notify listener out; drop it rather than leak it. */
-  if (r > 0 && (s->flags & TSR_SECCOMP_FLAG_NEW_LISTENER)) close((int)r);
+  /* A notify listener goes to the runtime, which hands it to the container's seccomp agent. */
+  if (r > 0 && (s->flags & TSR_SECCOMP_FLAG_NEW_LISTENER)) {
+    int ok = chan_send_fd(c, FD_SECCOMPLISTENER, (int)r);
+    close((int)r);
+    return ok;
+  }
   return 0;
 }

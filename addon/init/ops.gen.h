@@ -4,9 +4,10 @@
 #include "proto.h"
 
 #define PROTOCOL_VERSION 1
-enum { MSG_PLAN = 1, MSG_ACK = 2, MSG_ABORT = 3, MSG_SYNC = 16, MSG_PID = 17, MSG_ERROR = 18, MSG_TRACE = 19 };
+enum { MSG_PLAN = 1, MSG_ACK = 2, MSG_ABORT = 3, MSG_SYNC = 16, MSG_PID = 17, MSG_ERROR = 18, MSG_TRACE = 19, MSG_FD = 20 };
 enum { SYNC_USERMAP = 1, SYNC_HOOKS = 2, SYNC_READY = 3, SYNC_TIMENS = 4 };
 enum { HOOK_CREATECONTAINER = 3, HOOK_STARTCONTAINER = 4 };
+enum { FD_SECCOMPLISTENER = 1 };
 enum { MKDIR_NONE = 0, MKDIR_DIR = 1, MKDIR_FILE = 2 };
 enum { PLAN_FLAG_BIT_TRACE = 0 };
 enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_JOIN_KEYRING = 37, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_EXEC = 36 };
@@ -67,7 +68,7 @@ struct op_set_user { uint64_t uid; uint64_t gid; struct pu64list groups; uint64_
 struct op_caps_set { uint64_t effective; uint64_t permitted; uint64_t inheritable; uint64_t ambient; };
 /* prctl(PR_SET_NO_NEW_PRIVS, 1) */
 struct op_no_new_privs { char unused_; };
-/* seccomp(SECCOMP_SET_MODE_FILTER, flags, {len(bpf)/8, bpf}) with a fallback to prctl(PR_SET_SECCOMP) when flags=0 */
+/* seccomp(SECCOMP_SET_MODE_FILTER, flags, {len(bpf)/8, bpf}) with a fallback to prctl(PR_SET_SECCOMP) when flags=0; with SECCOMP_FILTER_FLAG_NEW_LISTENER the listener fd goes to the runtime in an fd message (kind seccompListener), init waits for the ack and closes its copy */
 struct op_seccomp { struct pstr bpf; uint64_t flags; };
 /* chdir(path) then getcwd(): a cwd outside the root (getcwd fails or starts with '(') is an error */
 struct op_chdir { struct pstr path; };

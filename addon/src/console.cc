@@ -80,7 +80,49 @@ static Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// Connects to a unix socket, sends one message with one fd (SCM_RIGHTS) and closes: how a seccomp
+// notify listener fd reaches the container's seccomp agent (runtime-spec listenerPath).
+static Napi::Value SendFdTo(const Napi::CallbackInfo &info) {
+  std::string path, payload;
+  int64_t passfd;
+  if (!ArgStr(info, 0, &path) || !ArgStr(info, 1, &payload) || !ArgInt(info, 2, &passfd)) return info.Env().Undefined();
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return ThrowErrno(info.Env(), ENAMETOOLONG, "connect", path);
+  memcpy(addr.sun_path, path.c_str(), path.size());
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return ThrowErrno(info.Env(), errno, "socket");
+  if (connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    int e = errno;
+    close(s);
+    return ThrowErrno(info.Env(), e, "connect", path);
+  }
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct iovec iov = { (void *)payload.data(), payload.size() };
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl.buf;
+  msg.msg_controllen = sizeof ctl.buf;
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  int f = (int)passfd;
+  memcpy(CMSG_DATA(cm), &f, sizeof f);
+  ssize_t n;
+  do n = sendmsg(s, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  int e = errno;
+  close(s);
+  if (n < 0) return ThrowErrno(info.Env(), e, "sendmsg", path);
+  return info.Env().Undefined();
+}
+
 void InitConsole(Napi::Env env, Napi::Object exports) {
+  exports.Set("sendFdTo", Napi::Function::New(env, SendFdTo));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));

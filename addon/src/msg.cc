@@ -58,7 +58,7 @@ static Napi::Value SendMsg(const Napi::CallbackInfo &info) {
 
 // Reads exactly n bytes before the deadline (-1 = none). 1 = done, 0 = EOF before the first byte,
 // -1 = error in errno (EPROTO for EOF mid-frame, ETIMEDOUT).
-static int ReadFull(int fd, uint8_t *p, size_t n, int64_t deadline) {
+static int ReadFull(int fd, uint8_t *p, size_t n, int64_t deadline, std::vector<int> *fds = nullptr) {
   size_t got = 0;
   while (got < n) {
     int wait = -1;
@@ -71,8 +71,28 @@ static int ReadFull(int fd, uint8_t *p, size_t n, int64_t deadline) {
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return -1;
     if (r == 0) { errno = ETIMEDOUT; return -1; }
-    ssize_t k = read(fd, p + got, n - got);
+    // recvmsg, not read: an fd the helper attaches (SCM_RIGHTS) arrives with the frame's bytes.
+    union { struct cmsghdr h; char buf[CMSG_SPACE(4 * sizeof(int))]; } ctl;
+    struct iovec iov = { p + got, n - got };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = sizeof ctl.buf;
+    ssize_t k = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    if (k < 0 && errno == ENOTSOCK) k = read(fd, p + got, n - got);
     if (k < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    for (struct cmsghdr *c = k > 0 && msg.msg_controllen ? CMSG_FIRSTHDR(&msg) : nullptr; c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; i++) {
+        int got_fd;
+        memcpy(&got_fd, CMSG_DATA(c) + i * sizeof(int), sizeof got_fd);
+        if (fds) fds->push_back(got_fd);
+        else close(got_fd);
+      }
+    }
     if (k < 0) return -1;
     if (k == 0) {
       if (got == 0) return 0;
@@ -90,7 +110,8 @@ static Napi::Value RecvMsg(const Napi::CallbackInfo &info) {
   if (!ArgInt(info, 0, &fd) || !ArgIntOr(info, 1, -1, &timeout)) return env.Undefined();
   int64_t deadline = timeout < 0 ? -1 : NowMs() + timeout;
   uint8_t hdr[8];
-  int r = ReadFull((int)fd, hdr, 8, deadline);
+  std::vector<int> fds;
+  int r = ReadFull((int)fd, hdr, 8, deadline, &fds);
   if (r == 0) return env.Null();
   if (r < 0) return ThrowErrno(env, errno, "recv");
   uint32_t len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
@@ -101,6 +122,9 @@ static Napi::Value RecvMsg(const Napi::CallbackInfo &info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("type", Napi::Number::New(env, hdr[4] | hdr[5] << 8));
   out.Set("payload", Napi::Uint8Array::New(env, len, buf, 0));
+  Napi::Array fdArr = Napi::Array::New(env, fds.size());
+  for (size_t i = 0; i < fds.size(); i++) fdArr.Set((uint32_t)i, Napi::Number::New(env, fds[i]));
+  out.Set("fds", fdArr);
   return out;
 }
 

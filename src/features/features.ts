@@ -21,7 +21,7 @@ export function featuresDocument(): Features {
         operators: Object.keys(OPERATORS),
         archs: Object.keys(ARCHES),
         knownFlags: Object.keys(FLAGS),
-        supportedFlags: Object.keys(FLAGS).filter((f) => f !== 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'),
+        supportedFlags: Object.keys(FLAGS),
       },
       apparmor: { enabled: false },
       selinux: { enabled: false },

@@ -15,6 +15,7 @@ import { readProcStat } from '../state/status.js';
 import { SPEC_VERSION, type ContainerRecord, type StateStore } from '../state/store.js';
 import { sys } from '../sys/index.js';
 import { hostFacts } from './host.js';
+import { sendToListener } from '../seccomp/listener.js';
 import { cgroupManager, cgroupRecord, type CgroupManager } from '../cgroups/manager.js';
 import { cgroupInnerPath } from '../cgroups/path.js';
 import { notApplied } from '../plan/not-applied.js';
@@ -110,7 +111,10 @@ export function create(opts: CreateOptions): ContainerRecord {
     rec.pid = run.helperPid;
     store.write(rec);
     const started = run;
-    converse(run, plan, log, (kind) => answerSync(kind, bundle, plan, rec, started, opts), { mustStayAlive: true });
+    converse(run, plan, log, (kind) => answerSync(kind, bundle, plan, rec, started, opts), {
+      mustStayAlive: true,
+      onFd: (_kind, fd) => sendToListener(bundle.spec, started.pid || started.helperPid, JSON.parse(stateJson({ ...rec, pid: started.pid || started.helperPid }, 'creating')), fd),
+    });
     return rec;
   } catch (e) {
     if (run) abort(run);

@@ -17,6 +17,7 @@ import { connectConsole, writePidFile } from './create.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type HelperRun } from './helper.js';
 import { containerHome, hostLsm, ownCapBound } from './host.js';
 import { forwardSignals, waitForExit } from './run.js';
+import { sendToListener } from '../seccomp/listener.js';
 import { managerFor } from '../cgroups/manager.js';
 
 export interface ExecOptions {
@@ -113,7 +114,10 @@ export async function exec(o: ExecOptions): Promise<number> {
       if (kind !== SyncKind.ready) throw fail(`tsrun-init asked for an unexpected sync ${kind} during exec`);
       if (o.pidFile) writePidFile(o.pidFile, started.pid || started.helperPid);
       return undefined;
-    }, { mustStayAlive: false });
+    }, {
+      mustStayAlive: false,
+      onFd: (_kind, fd) => sendToListener(spec, started.pid || started.helperPid, { ociVersion: rec.ociVersion, id, status: store.status(rec), pid: rec.pid, bundle: rec.bundle }, fd),
+    });
     if (listener) proxy = proxyTerminal(listener.receive());
   } catch (e) {
     if (run) abort(run);

@@ -68,13 +68,17 @@ export function spawnHelper(preserve: number, own: number[], cgroup?: CgroupMana
  * Sends the plan and answers the helper until it closes the channel. `answer` handles syncs and
  * returns the ack payload. Throws the helper's failure as a message naming the step and field.
  */
-export function converse(run: HelperRun, plan: InitPlan, log: Logger, answer: (kind: number) => Uint8Array | undefined, opts: { mustStayAlive: boolean }): void {
+export function converse(
+  run: HelperRun, plan: InitPlan, log: Logger,
+  answer: (kind: number) => Uint8Array | undefined,
+  opts: { mustStayAlive: boolean; onFd?: (kind: number, fd: number) => void },
+): void {
   const n = sys();
   n.sendMsg(run.channel, MsgType.plan, encodePlan(plan.steps.map((s) => s.op), log.opts.debug ? 1 << PlanFlag.trace : 0));
   let prevNs: bigint | undefined;
   let ready = false;
   for (;;) {
-    let msg: { type: number; payload: Uint8Array } | null;
+    let msg: { type: number; payload: Uint8Array; fds: number[] } | null;
     try {
       msg = n.recvMsg(run.channel, STEP_TIMEOUT_MS);
     } catch (e) {
@@ -83,7 +87,21 @@ export function converse(run: HelperRun, plan: InitPlan, log: Logger, answer: (k
     }
     if (!msg) break;
     const m = decodeFromInit(msg.type, msg.payload);
+    if (msg.type !== MsgType.fd) for (const fd of msg.fds) closeSync(fd);
     switch (msg.type) {
+      case MsgType.fd: {
+        const [fd, ...extra] = msg.fds;
+        for (const x of extra) closeSync(x);
+        if (fd === undefined) throw fail('tsrun-init sent an fd message without an fd');
+        try {
+          if (!opts.onFd) throw fail(`tsrun-init sent an unexpected fd (kind ${m.kind})`);
+          opts.onFd(m.kind!, fd);
+        } finally {
+          closeSync(fd);
+        }
+        n.sendMsg(run.channel, MsgType.ack);
+        break;
+      }
       case MsgType.error:
         throw initError(plan.steps, m.step!, m.errno!, m.detail ?? '');
       case MsgType.trace:

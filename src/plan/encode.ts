@@ -89,6 +89,7 @@ export function decodeFromInit(type: number, p: Uint8Array): { step?: number; ki
       return { step: v.getUint32(0, true), errno: v.getInt32(4, true), detail: new TextDecoder().decode(p.subarray(12, 12 + len)) };
     }
     case 19: return { step: v.getUint32(0, true), ns: v.getBigUint64(4, true) };
+    case 20: return { kind: v.getUint32(0, true), step: v.getUint32(4, true) };
     default: return {};
   }
 }

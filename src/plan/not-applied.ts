@@ -6,7 +6,6 @@ import type { Spec } from '../config/gen/config.js';
 export interface NotApplied { path: string; text: string }
 
 const checks: [string, (s: Spec) => unknown][] = [
-  ['linux.seccomp.listenerPath (seccomp notify)', (s) => s.linux?.seccomp?.listenerPath],
   ['linux.mountLabel', (s) => s.linux?.mountLabel],
   ['linux.intelRdt', (s) => s.linux?.intelRdt],
   ['linux.netDevices', (s) => s.linux?.netDevices && Object.keys(s.linux.netDevices).length],

@@ -3,7 +3,7 @@
 import type { LinuxSeccomp, LinuxSeccompArg } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import type { SeccompInput } from '../sys/native.js';
-import { ACTIONS, ALLOWING_ACTIONS, ARCHES, DEFAULT_FLAGS, ENOSYS, EPERM, ERRNO_ACTIONS, FLAGS, MAX_ARGS, OPERATORS, OPTIMIZE_ABOVE, UNSUPPORTED_ACTIONS, type ActionName } from './tables.js';
+import { ACTIONS, ALLOWING_ACTIONS, ARCHES, DEFAULT_FLAGS, ENOSYS, EPERM, ERRNO_ACTIONS, FLAG_NEW_LISTENER, FLAGS, MAX_ARGS, OPERATORS, OPTIMIZE_ABOVE, UNSUPPORTED_ACTIONS, type ActionName } from './tables.js';
 
 export interface ResolvedSeccomp {
   input: SeccompInput;
@@ -51,6 +51,8 @@ function condition(a: LinuxSeccompArg, path: string): SeccompInput['rules'][numb
 }
 
 export function resolveSeccomp(sc: LinuxSeccomp, base = 'linux.seccomp'): ResolvedSeccomp {
+  // The agent could not answer its own syscalls, nor tsrun-init its last ones.
+  if (sc.defaultAction === 'SCMP_ACT_NOTIFY') throw fail('SCMP_ACT_NOTIFY cannot be the default action', { configPath: `${base}.defaultAction` });
   const defaultAction = actionValue(sc.defaultAction, sc.defaultErrnoRet, `${base}.defaultAction`, `${base}.defaultErrnoRet`);
 
   const arches = (sc.architectures ?? []).map((name, i) => {
@@ -64,7 +66,9 @@ export function resolveSeccomp(sc: LinuxSeccomp, base = 'linux.seccomp'): Resolv
     const path = `${base}.flags[${i}]`;
     if (!Object.hasOwn(FLAGS, name)) throw fail(`unknown seccomp flag "${name}"`, { configPath: path, hint: `known flags: ${known(FLAGS)}` });
     // The kernel refuses it without SECCOMP_FILTER_FLAG_NEW_LISTENER, i.e. without SCMP_ACT_NOTIFY.
-    if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') throw fail(`${name} only applies to SCMP_ACT_NOTIFY, which is not supported yet`, { configPath: path });
+    if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !(sc.syscalls ?? []).some((s) => s.action === 'SCMP_ACT_NOTIFY')) {
+      throw fail(`${name} only applies with an SCMP_ACT_NOTIFY rule`, { configPath: path });
+    }
     flags |= FLAGS[name as keyof typeof FLAGS];
   }
 
@@ -97,6 +101,8 @@ export function resolveSeccomp(sc: LinuxSeccomp, base = 'linux.seccomp'): Resolv
   }
 
   const noStub = ALLOWING_ACTIONS.has(sc.defaultAction) || (sc.defaultAction === 'SCMP_ACT_ERRNO' && sc.defaultErrnoRet === ENOSYS);
+  // A NOTIFY rule needs a listener fd from the kernel, which tsrun hands to linux.seccomp.listenerPath.
+  if ((sc.syscalls ?? []).some((s) => s.action === 'SCMP_ACT_NOTIFY')) flags |= FLAG_NEW_LISTENER;
   return {
     input: { defaultAction, arches, rules, probe: [...probe], optimize: named > OPTIMIZE_ABOVE },
     flags,

@@ -12,11 +12,16 @@ export const ACTIONS = {
   SCMP_ACT_TRACE: 0x7ff00000,
   SCMP_ACT_LOG: 0x7ffc0000,
   SCMP_ACT_ALLOW: 0x7fff0000,
+  // The syscall waits for the container's seccomp agent (linux.seccomp.listenerPath) to answer.
+  SCMP_ACT_NOTIFY: 0x7fc00000,
 } as const;
 export type ActionName = keyof typeof ACTIONS;
 
 /** Known to the spec, not implemented by tsrun yet. */
-export const UNSUPPORTED_ACTIONS = new Set(['SCMP_ACT_NOTIFY']);
+export const UNSUPPORTED_ACTIONS = new Set<string>();
+
+/** seccomp(2): return a notification listener fd (set by tsrun when an action is SCMP_ACT_NOTIFY). */
+export const FLAG_NEW_LISTENER = 1 << 3;
 
 /** Actions whose low 16 bits are an errno (errnoRet). */
 export const ERRNO_ACTIONS = new Set<string>(['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE']);

@@ -46,7 +46,7 @@ export interface Native {
   /** Writes one frame: u32 length, u16 type, u16 0, payload. */
   sendMsg(fd: number, type: number, payload?: Uint8Array): void;
   /** Reads one frame. null on EOF. Throws ETIMEDOUT after timeoutMs (-1 = wait forever). */
-  recvMsg(fd: number, timeoutMs: number): { type: number; payload: Uint8Array } | null;
+  recvMsg(fd: number, timeoutMs: number): { type: number; payload: Uint8Array; fds: number[] } | null;
   /** A memfd holding a copy of the file at path, sealed (SEAL, SHRINK, GROW, WRITE), O_CLOEXEC. */
   sealedExecFd(path: string): number;
   /** clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD[|CLONE_INTO_CGROUP]) + execveat of the sealed image. */
@@ -61,6 +61,8 @@ export interface Native {
   listenUnix(path: string): number;
   /** Accepts one connection and receives one fd with its payload (the console-socket protocol). ETIMEDOUT after timeoutMs. */
   recvFd(listenFd: number, timeoutMs: number): { fd: number; payload: string };
+  /** Connects to a unix socket, sends payload with one fd (SCM_RIGHTS), closes the connection. */
+  sendFdTo(path: string, payload: string, fd: number): void;
   /** ioctl(TIOCSWINSZ). */
   setWinsize(fd: number, rows: number, cols: number): void;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1). */

@@ -101,3 +101,67 @@ describe.skipIf(skip)('seccomp', () => {
     expect(r.stdout).toMatch(/^246=-1\/1$/m); // kexec_load: not listed, the default EPERM
   });
 });
+
+describe.skipIf(!isRoot || !which('busybox') || !which('gcc'))('seccomp notify', () => {
+  it('sends the listener fd and the process state to listenerPath; the agent answers the syscall', async () => {
+    const { spawn } = await import('node:child_process');
+    const { execFileSync } = await import('node:child_process');
+    const { closeSync, existsSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { sys } = await import('../../src/sys/index.js');
+    const sbx = new Sandbox();
+    try {
+      // A minimal seccomp agent: answers every notification with EXDEV.
+      writeFileSync(join(sbx.dir, 'agent.c'), `
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) {
+  struct seccomp_notif_sizes sz;
+  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0) return 2;
+  struct seccomp_notif *req = calloc(1, sz.seccomp_notif);
+  struct seccomp_notif_resp *resp = calloc(1, sz.seccomp_notif_resp);
+  for (;;) {
+    memset(req, 0, sz.seccomp_notif);
+    if (ioctl(3, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) return 0;
+    memset(resp, 0, sz.seccomp_notif_resp);
+    resp->id = req->id;
+    resp->error = -EXDEV;
+    ioctl(3, SECCOMP_IOCTL_NOTIF_SEND, resp);
+    printf("answered %d\\n", req->data.nr);
+    fflush(stdout);
+  }
+}`);
+      execFileSync('gcc', ['-O1', '-o', join(sbx.dir, 'agent'), join(sbx.dir, 'agent.c')]);
+      const sock = join(sbx.dir, 'agent.sock');
+      const listen = sys().listenUnix(sock);
+      const b = sbx.bundle('b', ['sh', '-c', 'mkdir /tmp/x 2> /tmp/err; echo $? > /tmp/rc'], (s) => {
+        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: sock, listenerMetadata: 'meta-1', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }] };
+      });
+      let agent;
+      try {
+        const c = sbx.run(['create', '-b', b, 'n1']);
+        expect(c.code, c.stderr).toBe(0);
+        const { fd, payload } = sys().recvFd(listen, 5000);
+        const doc = JSON.parse(payload);
+        expect(doc).toMatchObject({ fds: ['seccompFd'], metadata: 'meta-1', state: { id: 'n1', status: 'creating' } });
+        expect(doc.pid).toBe(JSON.parse(sbx.run(['state', 'n1']).stdout).pid);
+        agent = spawn(join(sbx.dir, 'agent'), [], { stdio: ['ignore', 'pipe', 'inherit', fd] });
+        closeSync(fd);
+        expect(sbx.run(['start', 'n1']).code).toBe(0);
+        for (let i = 0; i < 200 && !existsSync(join(b, 'rootfs/tmp/rc')); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(readFileSync(join(b, 'rootfs/tmp/err'), 'utf8')).toMatch(/Invalid cross-device link/);
+        expect(existsSync(join(b, 'rootfs/tmp/x'))).toBe(false);
+      } finally {
+        agent?.kill('SIGKILL');
+        closeSync(listen);
+      }
+    } finally {
+      sbx.cleanup();
+    }
+  });
+});

@@ -89,7 +89,7 @@ describe('seccomp tables', () => {
     expect(actionValue('SCMP_ACT_TRACE', 0, 'a', 'e')).toBe(0x7ff00000);
     expect(actionValue('SCMP_ACT_LOG', undefined, 'a', 'e')).toBe(0x7ffc0000);
     expect(actionValue('SCMP_ACT_ALLOW', undefined, 'a', 'e')).toBe(ALLOW);
-    expect(Object.keys(ACTIONS)).not.toContain('SCMP_ACT_NOTIFY');
+    expect(actionValue('SCMP_ACT_NOTIFY', undefined, 'a', 'e')).toBe(0x7fc00000);
   });
 
   it('has the kernel flag bits and libseccomp arch tokens', () => {
@@ -113,10 +113,10 @@ describe('seccomp validation', () => {
     expect(errorOf(() => resolveSeccomp({ ...base, flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_FAST' as never] }))).toMatch(/unknown seccomp flag "SECCOMP_FILTER_FLAG_FAST" \(linux\.seccomp\.flags\[1\]\)/);
   });
 
-  it('rejects SCMP_ACT_NOTIFY as not supported yet, naming where', () => {
-    expect(errorOf(() => resolveSeccomp(withRule({ names: ['x'], action: 'SCMP_ACT_NOTIFY' })))).toMatch(/SCMP_ACT_NOTIFY .*not supported yet \(linux\.seccomp\.syscalls\[1\]\.action\)/);
-    expect(errorOf(() => resolveSeccomp({ ...base, defaultAction: 'SCMP_ACT_NOTIFY' }))).toMatch(/not supported yet \(linux\.seccomp\.defaultAction\)/);
-    expect(errorOf(() => resolveSeccomp({ ...base, flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }))).toMatch(/not supported yet \(linux\.seccomp\.flags\[0\]\)/);
+  it('SCMP_ACT_NOTIFY rules ask the kernel for a listener; NOTIFY cannot be the default; WAIT_KILLABLE_RECV needs a NOTIFY rule', () => {
+    expect(resolveSeccomp({ ...withRule({ names: ['x'], action: 'SCMP_ACT_NOTIFY' }), flags: [] }).flags).toBe(1 << 3);
+    expect(errorOf(() => resolveSeccomp({ ...base, defaultAction: 'SCMP_ACT_NOTIFY' }))).toMatch(/cannot be the default action \(linux\.seccomp\.defaultAction\)/);
+    expect(errorOf(() => resolveSeccomp({ ...base, flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'] }))).toMatch(/only applies with an SCMP_ACT_NOTIFY rule \(linux\.seccomp\.flags\[0\]\)/);
   });
 
   it('rejects bad argument indexes, values and errnos', () => {
