@@ -37,6 +37,17 @@ describe.skipIf(skip)('process security fields', () => {
     expect(r.stdout).toMatch(/^i686$/m); // LINUX32
   });
 
+  it('applies ioPriority and memoryPolicy', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'ionice -p $$ 2>&1; grep -o " bind:[0-9,-]*\\| prefer:[0-9]*\\| interleave:[0-9,-]*" /proc/self/numa_maps | head -1'], (s) => {
+      s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+      s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
+    });
+    const r = sb.run(['run', '-b', b, 'io']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/best-effort: prio 6|be\/6|class 2.*6/i);
+    expect(r.stdout).toMatch(/bind:0/);
+  });
+
   it('leaves oom_score_adj alone when not set', () => {
     const own = readFileSync('/proc/self/oom_score_adj', 'utf8');
     const b = sb.bundle('b', ['cat', '/proc/self/oom_score_adj']);
