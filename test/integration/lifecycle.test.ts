@@ -11,11 +11,16 @@ let sb: Sandbox;
 beforeEach(() => { sb = new Sandbox(); });
 afterEach(() => sb.cleanup());
 
-/** Processes whose executable is a tsrun-init memfd: a leak if any is left after a test. */
+/** tsrun-init processes of this test's sandbox (their fds name its files): a leak if any is left. */
 function initProcesses(): number[] {
   const out: number[] = [];
   for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try { if (readlinkSync(`/proc/${p}/exe`).includes('tsrun-init')) out.push(Number(p)); } catch {}
+    try {
+      if (!readlinkSync(`/proc/${p}/exe`).includes('tsrun-init')) continue;
+      const mine = readdirSync(`/proc/${p}/fd`).some((fd) => { try { return readlinkSync(`/proc/${p}/fd/${fd}`).startsWith(sb.dir); } catch { return false; } });
+      const cwd = (() => { try { return readlinkSync(`/proc/${p}/cwd`); } catch { return ''; } })();
+      if (mine || cwd.startsWith(sb.dir)) out.push(Number(p));
+    } catch {}
   }
   return out;
 }
