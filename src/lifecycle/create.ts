@@ -33,6 +33,8 @@ export interface CreateOptions {
   detach: boolean;
   /** --systemd-cgroup (refused: no systemd driver). */
   systemdCgroup?: boolean;
+  /** --pidfd-socket: a pidfd of the container's init is sent there (SCM_RIGHTS), as runc does. */
+  pidfdSocket?: string;
   store: StateStore;
   log: Logger;
 }
@@ -143,6 +145,19 @@ function spawnForCreate(opts: CreateOptions, dir: string, cgroup: CgroupManager)
   }
 }
 
+/** Sends a pidfd of pid to a client listening at path (--pidfd-socket; the payload names the fd, as runc's). */
+export function sendPidfd(path: string, pid: number): void {
+  const n = sys();
+  const fd = n.pidfdOpen(pid);
+  try {
+    n.sendFdTo(path, 'pidfd', fd);
+  } catch (e) {
+    throw fail(`send a pidfd to ${path}`, { errno: (e as { errno?: number }).errno, hint: 'the client must listen on the --pidfd-socket before tsrun connects' });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function connectConsole(path: string): number {
   try {
     return sys().connectUnix(path);
@@ -173,6 +188,7 @@ function answerSync(kind: number, bundle: Bundle, plan: InitPlan, rec: Container
       rec.tsrun.starttime = readProcStat(pid)?.starttime;
       opts.store.write(rec);
       if (opts.pidFile) writePidFile(opts.pidFile, pid);
+      if (opts.pidfdSocket) sendPidfd(opts.pidfdSocket, pid);
       return new TextEncoder().encode(stateJson(rec, 'created'));
     }
     default:

@@ -13,7 +13,7 @@ import { SyncKind } from '../plan/ops.gen.js';
 import { compileForSpec } from '../seccomp/compile.js';
 import type { StateStore } from '../state/store.js';
 import { sys } from '../sys/index.js';
-import { connectConsole, writePidFile } from './create.js';
+import { connectConsole, sendPidfd, writePidFile } from './create.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type HelperRun } from './helper.js';
 import { containerHome, hostLsm, ownCapBound } from './host.js';
 import { forwardSignals, waitForExit } from './run.js';
@@ -38,6 +38,7 @@ export interface ExecOptions {
   processLabel?: string;
   detach: boolean;
   pidFile?: string;
+  pidfdSocket?: string;
   consoleSocket?: string;
   preserveFds?: number;
   ignorePaused?: boolean;
@@ -113,6 +114,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     converse(run, plan, log, (kind) => {
       if (kind !== SyncKind.ready) throw fail(`tsrun-init asked for an unexpected sync ${kind} during exec`);
       if (o.pidFile) writePidFile(o.pidFile, started.pid || started.helperPid);
+      if (o.pidfdSocket) sendPidfd(o.pidfdSocket, started.pid || started.helperPid);
       return undefined;
     }, {
       mustStayAlive: false,

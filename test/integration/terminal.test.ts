@@ -66,3 +66,22 @@ describe.skipIf(skip)('terminal', () => {
     expect(readFileSync(join(b, 'rootfs/tmp/tty'), 'utf8')).toBe('/dev/pts/0\n');
   });
 });
+
+describe.skipIf(skip)('pidfd socket', () => {
+  it('sends a pidfd of the init to --pidfd-socket (create) and of the process (exec)', () => {
+    const b = sb.bundle('b', ['sleep', '100']);
+    const sock = join(sb.dir, 'pidfd.sock');
+    const listen = sys().listenUnix(sock);
+    try {
+      expect(sb.run(['create', '-b', b, '--pidfd-socket', sock, 'pf1']).code).toBe(0);
+      const { fd, payload } = sys().recvFd(listen, 5000);
+      expect(payload).toBe('pidfd');
+      // A pidfd: /proc/self/fdinfo names the pid it refers to.
+      const pid = Number(/^Pid:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]);
+      expect(pid).toBe(JSON.parse(sb.run(['state', 'pf1']).stdout).pid);
+      closeSync(fd);
+    } finally {
+      closeSync(listen);
+    }
+  });
+});

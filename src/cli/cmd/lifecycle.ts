@@ -27,6 +27,7 @@ function createOptions(ctx: Ctx, detach: boolean): CreateOptions {
     bundle: String(f.bundle ?? '.'),
     pidFile: f['pid-file'] as string | undefined,
     consoleSocket: f['console-socket'] as string | undefined,
+    pidfdSocket: f['pidfd-socket'] as string | undefined,
     noPivot: !!f['no-pivot'],
     noNewKeyring: !!f['no-new-keyring'],
     preserveFds: (f['preserve-fds'] as number | undefined) ?? 0,
@@ -97,6 +98,7 @@ export async function execCmd(ctx: Ctx): Promise<number> {
       detach: !!f.detach,
       pidFile: f['pid-file'] as string | undefined,
       consoleSocket: f['console-socket'] as string | undefined,
+      pidfdSocket: f['pidfd-socket'] as string | undefined,
       preserveFds: (f['preserve-fds'] as number | undefined) ?? 0,
       ignorePaused: !!f['ignore-paused'],
     });
