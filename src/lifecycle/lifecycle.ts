@@ -10,6 +10,7 @@ import type { ContainerRecord, StateStore } from '../state/store.js';
 import { sys } from '../sys/index.js';
 import { stateJson } from './create.js';
 import { containerPids } from './procs.js';
+import { isSameProcess } from '../state/status.js';
 import { managerFor } from '../cgroups/manager.js';
 
 const POLLIN = 1;
@@ -17,6 +18,16 @@ const SIGKILL = 9;
 
 interface StoredHooks { poststart?: Hook[]; poststop?: Hook[] }
 const hooksOf = (rec: ContainerRecord) => (rec.tsrun.hooks ?? {}) as StoredHooks;
+
+/** A pidfd of pid; a process that is already gone (ESRCH) is the container having stopped. */
+function pidfdOrStopped(pid: number, message: string): number {
+  try {
+    return sys().pidfdOpen(pid);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw fail(message);
+    throw e;
+  }
+}
 
 /** Waits until the process behind pidfd exits; false on timeout. */
 function waitExit(pidfd: number, timeoutMs: number): boolean {
@@ -32,8 +43,16 @@ export function start(store: StateStore, id: string): void {
     if (status !== 'created') throw fail(`cannot start an already ${status} container`);
     const n = sys();
     const fifo = join(store.dir(id), 'exec.fifo');
-    const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const pidfd = n.pidfdOpen(rec.pid);
+    // The pidfd first: opening the fifo releases the init, and a program that exits at once may be
+    // reaped (by the shim) before a later pidfd_open could find it.
+    const pidfd = pidfdOrStopped(rec.pid, 'cannot start a container that has stopped');
+    let fd: number;
+    try {
+      fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      closeSync(pidfd);
+      throw e;
+    }
     try {
       // The init opens the fifo for writing once we have it open for reading, then writes one byte.
       for (;;) {
@@ -79,9 +98,14 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
     const status = store.status(rec);
     if (status === 'stopped') throw notRunning();
     if (all) return killAll(rec, signal);
-    const pidfd = sys().pidfdOpen(rec.pid);
+    const pidfd = pidfdOrStopped(rec.pid, 'container not running');
     try {
+      // The pidfd pins the process: if the pid was reused before we took it, the start time tells.
+      if (!isSameProcess(rec.pid, rec.tsrun.starttime)) throw notRunning();
       sys().pidfdSendSignal(pidfd, signal);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw notRunning();
+      throw e;
     } finally {
       closeSync(pidfd);
     }

@@ -1,6 +1,7 @@
 // containerd end to end: a containerd started by hand (everything under a temp dir, CRI off), a
 // busybox image built here and imported, and `ctr --runc-binary bin/tsrun` driving tsrun exactly
 // as containerd-shim-runc-v2 does for real users. Installs nothing: .ci/run installs containerd.
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,8 +73,8 @@ describe.skipIf(skip)('containerd + ctr drive tsrun', () => {
     if (ctd) ctd.removeAll(NS);
     const rep = await teardown({ dir, daemons: ctd ? [ctd.daemon] : [], containerd: ctd, cgroupParents: [NS], globalMissingBefore: globalMissing });
     for (const n of rep.notes) console.log(`[containerd] teardown: ${n}`);
-    if (rep.leftovers.length) console.log(`[containerd] LEFT BEHIND:\n  ${rep.leftovers.join('\n  ')}`);
     console.log(`[containerd] suite took ${Date.now() - t0} ms`);
+    if (rep.leftovers.length) throw new Error(`[containerd] teardown LEFT BEHIND:\n  ${rep.leftovers.join('\n  ')}`);
   }, 60_000);
 
   it('imported the image built from busybox-static', () => {
@@ -89,6 +90,24 @@ describe.skipIf(skip)('containerd + ctr drive tsrun', () => {
     // --rm removed the container and the task.
     expect(ctr(['container', 'ls', '-q']).stdout).not.toMatch(/^c-exit$/m);
   }, 60_000);
+
+  it('starts containers that exit at once, every time (start must not race with the exit)', async () => {
+    // The shim reaps the init as soon as it exits; `start` must succeed even when that happens
+    // before it returns (runc never fails here). Four at a time, so the runtime gets preempted
+    // as it would on a busy host. See /tmp/clients-findings.md F2.
+    const failures: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const ids = [0, 1, 2, 3].map((k) => `c-quick${round}${k}`);
+      const results = await Promise.all(ids.map((id) => shAsync(runArgv(['--rm'], id, ['true']), 20_000)));
+      results.forEach((r, k) => {
+        if (r.code !== 0) {
+          failures.push(describeCmd(r));
+          forceRemove(ids[k]);
+        }
+      });
+    }
+    check(failures.length === 0, `${failures.length} of 16 runs of \`true\` failed:\n${failures.join('\n')}`);
+  }, 120_000);
 
   it('runs in its own namespaces and cgroup, as the shim placed it', () => {
     const r = run(['--rm'], 'c-ns', ['sh', '-c', 'echo pid=$$; cat /proc/self/cgroup; ls /proc | grep -c "^[0-9]"']);
@@ -126,6 +145,14 @@ describe.skipIf(skip)('containerd + ctr drive tsrun', () => {
       expectExit(r, 4, 'ctr task exec (exit 4)');
       expect(r.stdout).toContain('got piped-in\n');
       expect(r.stdout).toContain('sh -c trap');
+    }, 60_000);
+
+    it("task exec of a missing command fails with tsrun's message", () => {
+      const r = ctr(['task', 'exec', '--fifo-dir', join(dir, 'fifo'), '--exec-id', 'e-missing', id, 'nosuch']);
+      check(r.code !== 0, 'ctr task exec of a missing command should fail', r);
+      check(r.stderr.includes('OCI runtime exec failed') && r.stderr.includes('executable file not found in $PATH'), "the error should carry the runtime's exec message", r);
+      // The task itself is unaffected.
+      expect(taskStatus(id)?.status).toBe('RUNNING');
     }, 60_000);
 
     it.skipIf(!hasScript)('task exec --tty gets a terminal', () => {
@@ -225,6 +252,24 @@ describe.skipIf(skip)('containerd + ctr drive tsrun', () => {
     }
   }, 30_000);
 });
+
+/** Like sh(), without blocking the event loop (for runs in parallel). */
+function shAsync(argv: string[], timeout: number): Promise<Cmd> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: CLIENT_PATH } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d));
+    p.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeout);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = Date.now() - t0;
+      resolve({ argv, code, signal, stdout, stderr, ms, timedOut: signal === 'SIGKILL' && ms >= timeout - 50 });
+    });
+  });
+}
 
 /** ctr --tty insists on a console: script(1) gives it one; the output comes back with \r\n. */
 function ptyRun(argv: string[]): Cmd {

@@ -117,7 +117,14 @@ export async function teardown(opts: {
   globalMissingBefore: string[];
 }): Promise<TeardownReport> {
   const notes: string[] = [];
-  const shims = opts.containerd?.shimPids() ?? [];
+  const c = opts.containerd;
+  if (c?.daemon.running) {
+    // Every container containerd still knows (Docker's too, in namespace moby): their shim sockets.
+    for (const ns of c.ctr(['namespaces', 'ls', '-q'], { timeout: 5_000 }).stdout.split('\n').filter(Boolean)) {
+      for (const id of c.ctr(['--namespace', ns, 'containers', 'ls', '-q'], { timeout: 5_000 }).stdout.split('\n').filter(Boolean)) c.tasks.push([ns, id]);
+    }
+  }
+  const shims = c?.shimPids() ?? [];
   for (const d of opts.daemons) {
     if (d.running) {
       await d.stop(10_000);

@@ -74,8 +74,8 @@ describe.skipIf(skip)('Docker drives tsrun (docker run --runtime tsrun)', () => 
       globalMissingBefore: globalMissing,
     });
     for (const n of rep.notes) console.log(`[docker] teardown: ${n}`);
-    if (rep.leftovers.length) console.log(`[docker] LEFT BEHIND:\n  ${rep.leftovers.join('\n  ')}`);
     console.log(`[docker] suite took ${Date.now() - t0} ms`);
+    if (rep.leftovers.length) throw new Error(`[docker] teardown LEFT BEHIND:\n  ${rep.leftovers.join('\n  ')}`);
   }, 90_000);
 
   it('has tsrun registered as a runtime', () => {
@@ -132,6 +132,15 @@ describe.skipIf(skip)('Docker drives tsrun (docker run --runtime tsrun)', () => 
       const r = docker(['exec', name, 'sh', '-c', 'echo exec-ok; cat /proc/1/cmdline | tr "\\0" " "; echo; exit 7']);
       expectExit(r, 7, 'docker exec (exit 7)');
       expect(r.stdout).toContain('exec-ok\nsh -c trap');
+    }, 60_000);
+
+    it('exec of a missing command fails with 126/127 and the runtime error', () => {
+      const r = docker(['exec', name, 'nosuch']);
+      // Docker prints an exec error on stdout and exits 126 (runc: `OCI runtime exec failed: exec
+      // failed: unable to start container process: exec: "nosuch": executable file not found in $PATH`).
+      expectExit(r, 126, 'docker exec of a missing command');
+      check((r.stdout + r.stderr).includes('executable file not found in $PATH'), 'the error should say executable file not found in $PATH', r);
+      expect(inspect(name, '{{.State.Running}}')).toBe('true');
     }, 60_000);
 
     it('exec -i passes stdin', () => {

@@ -330,7 +330,7 @@ export function shimSocketPath(containerdAddress: string, ns: string, id: string
  * The test notes which were missing before it started and removes those afterwards if empty
  * (another session's daemon may use them meanwhile: never remove anything in them but ours).
  */
-export const GLOBAL_DIRS = ['/run/mount', '/run/containerd/s', '/run/containerd/runc', '/run/containerd/fifo', '/run/containerd', '/run/docker/plugins', '/run/docker'];
+export const GLOBAL_DIRS = ['/run/containerd/s', '/run/containerd/runc', '/run/containerd/fifo', '/run/containerd', '/run/docker/plugins', '/run/docker'];
 
 export function missingGlobalDirs(): string[] {
   return GLOBAL_DIRS.filter((d) => !existsSync(d));
@@ -360,10 +360,4 @@ export function cat(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Step log: printed with timings, so a slow or failing step is easy to find in the output. */
-export function step(suite: string, what: string): () => void {
-  const t0 = Date.now();
-  return () => console.log(`[${suite}] ${what}: ${Date.now() - t0} ms`);
 }
