@@ -1,5 +1,6 @@
 /* Process-level ops: namespaces, identity, limits, fds and the channel. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -96,11 +97,37 @@ HANDLER(open_root) {
 
 /* The kernel's getcwd reports a cwd outside our root as "(unreachable)/..."; libc wrappers differ
  * in how they hide that, so ask the syscall directly. */
+/* Whether the cwd is under our root without getcwd (a seccomp filter may refuse it): walk ".." from
+ * the cwd; inside the root the walk reaches the root, outside it stops at a top that is not ours. */
+static int cwd_inside_root(void) {
+  struct stat root, cur, up;
+  if (stat("/", &root) < 0) return -1;
+  int fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  for (int depth = 0; depth < 4096; depth++) {
+    if (fstat(fd, &cur) < 0) break;
+    if (cur.st_dev == root.st_dev && cur.st_ino == root.st_ino) { close(fd); return 1; }
+    int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (parent < 0) break;
+    if (fstat(parent, &up) < 0 || (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)) { close(parent); break; }
+    close(fd);
+    fd = parent;
+  }
+  close(fd);
+  return 0;
+}
+
+/* chdir, then check the cwd is inside the root (CVE-2024-21626: a cwd through a leaked fd). */
 HANDLER(chdir) {
   const char *path = o->u.chdir.path.s;
   char buf[4096];
   if (chdir(path) < 0) return fail_errno(c, "chdir", path);
   long n = syscall(SYS_getcwd, buf, sizeof buf);
+  if (n < 0 && (errno == EPERM || errno == ENOSYS || errno == EACCES)) {
+    int in = cwd_inside_root();
+    if (in < 0) return fail_errno(c, "check-cwd", path);
+    return in ? 0 : fail(c, ENOENT, "outside-root", path);
+  }
   if (n < 0) return fail_errno(c, "getcwd", path);
   if (buf[0] != '/') return fail(c, ENOENT, "outside-root", path);
   return 0;

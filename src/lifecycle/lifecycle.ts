@@ -4,7 +4,7 @@ import { closeSync, constants, openSync, readSync, rmdirSync, unlinkSync } from 
 import { dirname, join } from 'node:path';
 import type { Hook } from '../config/gen/config.js';
 import { fail, notExist, notRunning } from '../errors.js';
-import { runHooks } from '../hooks/run.js';
+import { runHook, runHooks } from '../hooks/run.js';
 import type { Logger } from '../io/log.js';
 import type { ContainerRecord, StateStore } from '../state/store.js';
 import { sys } from '../sys/index.js';
@@ -120,8 +120,12 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
  */
 function pruneDefaultParents(paths: Record<string, string>): void {
   for (const p of new Set(Object.values(paths))) {
-    if (!/\/tsrun\/[^/]+$/.test(p)) continue;
-    try { rmdirSync(dirname(p)); } catch {}
+    const at = p.lastIndexOf('/tsrun/');
+    if (at < 0) continue;
+    // Relative cgroupsPaths (a/b/c) live under /tsrun too: remove each empty level up to /tsrun.
+    for (let dir = dirname(p); dir.length >= at + '/tsrun'.length; dir = dirname(dir)) {
+      try { rmdirSync(dir); } catch { break; }
+    }
   }
 }
 
@@ -152,11 +156,14 @@ export function destroy(store: StateStore, id: string, force: boolean, log: Logg
       pruneDefaultParents(cgroup.paths());
     }
     store.remove(id);
-    try {
-      runHooks('poststop', hooksOf(rec).poststop, stateJson(rec, 'stopped'));
-    } catch (e) {
-      // runtime-spec: a failing poststop hook is logged, and the delete still succeeds.
-      log.warn(`delete ${id}: ${(e as Error).message}`);
+    // runtime-spec: a failing poststop hook is logged, the remaining ones still run, delete succeeds.
+    const state = stateJson(rec, 'stopped');
+    for (const [i, h] of (hooksOf(rec).poststop ?? []).entries()) {
+      try {
+        runHook('poststop', i, h, state);
+      } catch (e) {
+        log.warn(`delete ${id}: ${(e as Error).message}`);
+      }
     }
   } finally {
     unlock();

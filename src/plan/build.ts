@@ -183,6 +183,11 @@ export function buildPlan(input: PlanInput): InitPlan {
   }
   if (input.noPivot) w.add({ op: 'move_root' }, 'move the root filesystem to / and chroot (--no-pivot)', 'root.path');
   else w.add({ op: 'pivot_root' }, 'pivot_root into the root filesystem', 'root.path');
+  const rprop = linux.rootfsPropagation;
+  if (rprop) {
+    const flag = parseMountOptions([rprop]).propagation[0];
+    w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: flag | MS.REC, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `make the container's / ${rprop}`, 'linux.rootfsPropagation');
+  }
 
   if (proc.terminal) {
     if (input.fds.consoleSocket === undefined) throw fail('process.terminal is set but there is no console socket', { configPath: 'process.terminal' });
@@ -226,12 +231,13 @@ function rlimitUnknown(type: string, i: number): never {
 function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean): void {
   const { spec, rootfs } = input;
   const linux = spec.linux ?? {};
-  const prop = linux.rootfsPropagation ? parseMountOptions([linux.rootfsPropagation]).propagation[0] : MS.SLAVE | MS.REC;
+  // Setup always runs with / rslave (nothing propagates to the host, and pivot_root refuses a shared
+  // root); a configured rootfsPropagation is applied to the container's own / after pivot_root.
   const mnt = (source: string, target: string, fstype: string, flags: number, data: string, inRoot: number, mkdir: number, mode = 0o755): Op =>
     ({ op: 'mount', source, target, fstype, flags, data, inRoot, mkdir, mode });
 
   // Nothing mounted in the container may propagate back to the host.
-  w.add(mnt('', '/', '', prop | MS.REC, '', 0, MkdirKind.none), `make / ${linux.rootfsPropagation ?? 'rslave'} in the container's mount namespace`, linux.rootfsPropagation ? 'linux.rootfsPropagation' : undefined);
+  w.add(mnt('', '/', '', MS.SLAVE | MS.REC, '', 0, MkdirKind.none), 'make / rslave in the container\'s mount namespace');
   // pivot_root needs the new root to be a mount point.
   w.add(mnt(rootfs, rootfs, '', MS.BIND | MS.REC, '', 0, MkdirKind.none), `bind the root filesystem ${rootfs} on itself`, 'root.path');
   w.add({ op: 'open_root', path: rootfs }, `open the root filesystem ${rootfs}`, 'root.path');

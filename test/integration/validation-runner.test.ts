@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { judge, parseTap } from '../../conformance/validation/run.mjs';
 
 const ROOT = resolve(__dirname, '../..');
 const RUNNER = join(ROOT, 'conformance/validation/run.mjs');
@@ -19,6 +20,30 @@ const reason = !DIR
       ? 'the validation suite needs root'
       : undefined;
 if (reason) console.log(`SKIPPED: ${reason}`);
+
+const exit0 = { code: 0, timedOut: false, timeoutSec: 60, stderr: '' };
+
+describe('the runner judges TAP as the suite prints it', () => {
+  it('passes a met plan and fails a not ok, naming the first failing assertion', () => {
+    expect(judge(parseTap('TAP version 13\nok 1 - a\nok 2 # SKIP b\n1..2\n'), exit0)).toMatchObject({ pass: true, counts: { ok: 2, skip: 1, notOk: 0 } });
+    const v = judge(parseTap('TAP version 13\nok 1 - a\nnot ok 2 - b\n  ---\n  {\n    "error": "boom"\n  }\n  ...\n1..2\n'), exit0);
+    expect(v.pass).toBe(false);
+    expect(v.why).toBe('not ok 2 - b (error: boom)');
+  });
+
+  it('checks the plan of each TAP document, and nested (indented) output is not a test point', () => {
+    expect(judge(parseTap('TAP version 13\nok 1 - a\n1..1\nTAP version 13\n1..0\n'), exit0).pass).toBe(true);
+    expect(judge(parseTap('TAP version 13\nok 1 - a\n    not ok 9 - nested\n1..2\n'), exit0).why).toBe('planned 2 tests, ran 1');
+  });
+
+  it('fails an "error" diagnostic with no test point (hook files), passes silence with exit 0 (*_fail files)', () => {
+    expect(judge(parseTap('TAP version 13\n  ---\n  {\n    "error": "hooks out of order"\n  }\n  ...\n1..0\n'), exit0).why).toMatch(/^error diagnostic: error: hooks out of order/);
+    expect(judge(parseTap('TAP version 13\n1..0\n'), exit0).pass).toBe(true);
+    expect(judge(parseTap(''), exit0).pass).toBe(true);
+    expect(judge(parseTap(''), { ...exit0, code: 1, stderr: 'MUST cause an error\n' }).why).toBe('exit 1: MUST cause an error');
+    expect(judge(parseTap('TAP version 13\nok 1 - a\n'), { ...exit0, timedOut: true }).why).toBe('timed out after 60s');
+  });
+});
 
 describe('runtime-tools validation runner', () => {
   it('prints the skip line and exits 0 without TSRUN_VALIDATION_DIR', () => {
