@@ -259,7 +259,8 @@ function mountSteps(w: PlanWriter, input: PlanInput, m: Mount, path: string, inU
   const dest = m.destination;
   const label = `mount ${m.type ? `${m.type} ` : ''}"${m.source ?? ''}" on ${dest}`;
   const bind = (o.flags & MS.BIND) !== 0 || m.type === 'bind';
-  if (o.extensions.includes('tmpcopyup')) throw fail(`${label}: the tmpcopyup option is not supported yet`, { configPath: `${path}.options` });
+  const copyup = o.extensions.includes('tmpcopyup');
+  if (copyup && (m.type !== 'tmpfs' || (o.flags & MS.BIND))) throw fail(`${label}: tmpcopyup is only for tmpfs mounts`, { configPath: `${path}.options` });
   if (bind) {
     const source = m.source?.startsWith('/') ? m.source : `${input.bundle}/${m.source ?? ''}`;
     const kind = input.host.sourceKind(source);
@@ -275,7 +276,8 @@ function mountSteps(w: PlanWriter, input: PlanInput, m: Mount, path: string, inU
     if (!m.type) throw fail(`${label}: a mount that is not a bind mount needs a type`, { configPath: `${path}.type` });
     // sysfs in a user namespace without its own network namespace cannot be mounted: bind the host's.
     const fsFlags = o.flags & ~MS.REMOUNT;
-    w.add({ op: 'mount', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, label, path);
+    if (copyup) w.add({ op: 'mount_copyup', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data }, `${label}, with the directory's contents copied in (tmpcopyup)`, path);
+    else w.add({ op: 'mount', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, label, path);
     void inUserns;
   }
   for (const p of o.propagation) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: p, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `set propagation ${flagNames(p)} on ${dest}`, `${path}.options`);

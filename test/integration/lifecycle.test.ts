@@ -1,5 +1,5 @@
 // Real containers from a busybox rootfs: isolation, lifecycle, failures that leave nothing behind.
-import { existsSync, readFileSync, readlinkSync, readdirSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readlinkSync, readdirSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRoot, skipReason, which } from '../helpers/env.js';
@@ -308,9 +308,27 @@ describe.skipIf(skip)('mount options reach the kernel', () => {
     expect(r.stdout).toMatch(/touch: \/ro\/x: Read-only file system/);
   });
 
-  it('an unsupported option is an error naming the field, not silently dropped', () => {
-    const b = sb.bundle('b', ['true'], (s) => s.mounts!.push({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] }));
-    expect(sb.run(['create', '-b', b, 'mu']).stderr).toMatch(/tmpcopyup option is not supported yet \(mounts\[7\].options\)/);
+  it('tmpcopyup fills the tmpfs with what the directory held (Podman --read-only)', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'grep " /etc " /proc/self/mountinfo | cut -d" " -f9; cat /etc/passwd | head -1; ls -l /etc/link; stat -c "%a %u" /etc/sub/f; echo new > /etc/x && echo writable'], (s) => {
+      s.root.readonly = true;
+      s.mounts!.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'nosuid'] });
+    });
+    mkdirSync(join(b, 'rootfs/etc/sub'));
+    writeFileSync(join(b, 'rootfs/etc/sub/f'), 'x');
+    chmodSync(join(b, 'rootfs/etc/sub/f'), 0o640);
+    symlinkSync('passwd', join(b, 'rootfs/etc/link'));
+    const r = sb.run(['run', '-b', b, 'cu']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^tmpfs\nroot:x:0:0/);
+    expect(r.stdout).toMatch(/\/etc\/link -> passwd/);
+    expect(r.stdout).toMatch(/^640 0$/m);
+    expect(r.stdout).toMatch(/^writable$/m);
+    expect(existsSync(join(b, 'rootfs/etc/x'))).toBe(false);
+  });
+
+  it('an option used where it does not apply is an error naming the field, not silently dropped', () => {
+    const b = sb.bundle('b', ['true'], (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['rbind', 'tmpcopyup'] }));
+    expect(sb.run(['create', '-b', b, 'mu']).stderr).toMatch(/tmpcopyup is only for tmpfs mounts \(mounts\[7\].options\)/);
   });
 });
 

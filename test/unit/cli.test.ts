@@ -99,7 +99,7 @@ describe('features tells the truth', () => {
     expect(f.hooks).toEqual(['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
     expect(f.linux!.namespaces).toHaveLength(8);
     expect(f.mountOptions).toContain('rro');
-    expect(f.mountOptions).not.toContain('tmpcopyup');
+    expect(f.mountOptions).toContain('tmpcopyup');
     expect(f.linux!.apparmor!.enabled).toBe(false);
     expect(f.linux!.selinux!.enabled).toBe(false);
   });
