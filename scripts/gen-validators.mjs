@@ -34,7 +34,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const code = standaloneCode.default ? standaloneCode.default(ajv, exportsMap) : standaloneCode(ajv, exportsMap);
   const out = join(root, 'build/gen');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'validators.js'), code);
+  // The standalone code requires a few ajv runtime helpers (e.g. ucs2length): bundle them in, so
+  // tsrun needs no npm package at run time.
+  writeFileSync(join(out, 'validators.raw.js'), code);
+  const esbuild = await import('esbuild');
+  await esbuild.build({ entryPoints: [join(out, 'validators.raw.js')], outfile: join(out, 'validators.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
   const dts = ['export interface ValidationError { instancePath: string; keyword: string; params: Record<string, any>; message?: string; schemaPath: string }',
     'export interface Validator { (data: unknown): boolean; errors?: ValidationError[] | null }',
     ...Object.keys(exportsMap).map((k) => `export declare const ${k}: Validator;`)].join('\n');

@@ -1,4 +1,5 @@
 // What every command handler gets: parsed flags, the logger and the state store of --root.
+import { writeSync } from 'node:fs';
 import type { FlagValues } from './argv.js';
 import type { Logger } from '../io/log.js';
 import { StateStore } from '../state/store.js';
@@ -22,4 +23,25 @@ export interface Ctx {
 
 export type Handler = (ctx: Ctx) => number | Promise<number>;
 
-export const out = (s: string) => process.stdout.write(s);
+/**
+ * Writes to stdout with writeSync: touching process.stdout builds Node's stream machinery (~7-10 ms of
+ * start-up). A non-blocking stdout (EAGAIN) is waited on briefly rather than dropped.
+ */
+export function out(s: string): void {
+  stdout.write(s);
+}
+
+/** Where `out` writes: fd 1 by default; tests that run handlers in-process swap `write`. */
+export const stdout = { write: writeFd1 };
+
+function writeFd1(s: string): void {
+  const b = Buffer.from(s);
+  for (let off = 0; off < b.length; ) {
+    try {
+      off += writeSync(1, b, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // that command runs (start-up time is every containerd operation's latency).
 import { flagValue, parseArgv, UsageError } from './argv.js';
 import { globalFlags } from './commands.js';
-import type { Ctx, Globals, Handler } from './context.js';
+import { out, type Ctx, type Globals, type Handler } from './context.js';
 import { commandHelp, mainHelp } from './help.js';
 import { Logger } from '../io/log.js';
 import { StateStore, SPEC_VERSION } from '../state/store.js';
@@ -45,16 +45,16 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parseArgv(argv);
     if (parsed.globals.version) {
-      process.stdout.write(`tsrun version ${TSRUN_VERSION}\n${TSRUN_COMMIT ? `commit: ${TSRUN_COMMIT}\n` : ''}spec: ${SPEC_VERSION}\n`);
+      out(`tsrun version ${TSRUN_VERSION}\n${TSRUN_COMMIT ? `commit: ${TSRUN_COMMIT}\n` : ''}spec: ${SPEC_VERSION}\n`);
       return 0;
     }
     const cmd = parsed.command;
     if (!cmd || parsed.globals.help) {
-      process.stdout.write(mainHelp());
+      out(mainHelp());
       return 0;
     }
     if (parsed.flags.help) {
-      process.stdout.write(commandHelp(cmd));
+      out(commandHelp(cmd));
       return 0;
     }
     const globals = globalsFrom(parsed.globals);

@@ -4,7 +4,7 @@
 import { closeSync, mkdtempSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tty from 'node:tty';
+import { createRequire } from 'node:module';
 import { sys } from '../sys/index.js';
 
 export interface ConsoleListener {
@@ -30,13 +30,15 @@ export function listenConsole(): ConsoleListener {
 
 /** Connects stdin/stdout to the pty master until stop() is called. */
 export function proxyTerminal(master: number): { stop(): void } {
+  // node:tty costs ~10 ms to load: only a proxied terminal pays for it.
+  const tty = createRequire(__filename)('node:tty') as typeof import('node:tty');
   const stdin = process.stdin;
   const stdout = process.stdout;
   const resize = () => {
     if (stdout.isTTY) try { sys().setWinsize(master, stdout.rows, stdout.columns); } catch {}
   };
   resize();
-  if (stdin.isTTY) (stdin as tty.ReadStream).setRawMode(true);
+  if (stdin.isTTY) (stdin as import('node:tty').ReadStream).setRawMode(true);
   const input = new tty.ReadStream(master);
   const output = new tty.WriteStream(master);
   input.on('data', (d) => stdout.write(d));
@@ -49,7 +51,7 @@ export function proxyTerminal(master: number): { stop(): void } {
       input.pause();
       drain(master);
       stdout.off('resize', resize);
-      if (stdin.isTTY) (stdin as tty.ReadStream).setRawMode(false);
+      if (stdin.isTTY) (stdin as import('node:tty').ReadStream).setRawMode(false);
       stdin.pause();
       input.destroy();
       output.destroy();

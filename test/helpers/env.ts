@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '../..');
 export const SHARED = resolve(ROOT, '../shared');
 export const FIXTURE_CONFIGS = join(SHARED, 'fixtures/configs');
-export const TSRUN = join(ROOT, 'bin/tsrun');
+/** The CLI under test: bin/tsrun, or another build (e.g. the single-file binary) given by TSRUN_BIN. */
+export const TSRUN = process.env.TSRUN_BIN || join(ROOT, 'bin/tsrun');
 export const isRoot = process.getuid?.() === 0;
 
 export function which(cmd: string): string | undefined {

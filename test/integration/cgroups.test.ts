@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stdout as cliStdout } from '../../src/cli/context.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { detectHost } from '../../src/cgroups/detect.js';
 import { cgroupManager, cgroupRecord, type CgroupManager } from '../../src/cgroups/manager.js';
@@ -46,7 +47,7 @@ function ctxFor(args: string[], flags: Ctx['flags'] = {}): Ctx {
 
 async function captureStdout(fn: () => unknown): Promise<string> {
   const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { chunks.push(String(c)); return true; });
+  const spy = vi.spyOn(cliStdout, 'write').mockImplementation((c: string) => { chunks.push(c); });
   try {
     await fn();
   } finally {

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// Side-by-side start-up and lifecycle benchmark: runc, crun (when installed), tsrun on Bun, tsrun on
+// Node (and a single-file tsrun with --single FILE). Every operation is timed for all runtimes in one
+// hyperfine invocation per round, and the runtime order rotates between rounds; the report pools
+// the rounds (medians are the figure to trust on a shared machine). Needs root and hyperfine.
+//   node bench/run.mjs [--rounds 3] [--runs 10] [--single dist/single/tsrun] [--only run,state] [--out bench/RESULTS.md]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const ROUNDS = +arg('rounds', 3);
+const RUNS = +arg('runs', 10);
+const SINGLE = arg('single');
+const ONLY = arg('only')?.split(',');
+const OUT = arg('out');
+const which = (cmd) => ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => join(d, cmd)).find(existsSync);
+
+if (process.getuid() !== 0) { console.error('bench: run as root (it starts real containers)'); process.exit(1); }
+if (!which('hyperfine')) { console.error('bench: needs hyperfine (apt-get install -y hyperfine)'); process.exit(1); }
+const crun = which('crun');
+// crun refuses this host's hybrid cgroup layout; in a private mount namespace with the cgroup2 mount
+// removed it sees pure cgroup v1. Every runtime then runs in that same namespace (runc is unaffected).
+if (crun && !process.env.BENCH_IN_NS && existsSync('/sys/fs/cgroup/unified')) {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', process.execPath, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_IN_NS: '1' } });
+  process.exit(r.status ?? 1);
+}
+
+const W = '/tmp/tsrun-bench';
+rmSync(W, { recursive: true, force: true });
+mkdirSync(W, { recursive: true });
+const { makeBusyboxBundle } = createRequire(import.meta.url)(join(ROOT, 'dist/api.cjs'));
+makeBusyboxBundle(join(W, 'true'), ['/bin/true']);
+makeBusyboxBundle(join(W, 'sleep'), ['/bin/sleep', '100000']);
+
+// Each runtime is a command plus a shell prelude (`pre`): commands run under `sh -c`, and hyperfine
+// subtracts the shell's own start.
+const runtimes = [['runc', which('runc')], ['crun', crun]].filter(([, p]) => p).map(([name, p]) => ({ name, cmd: p }));
+const tsrun = join(ROOT, 'bin/tsrun');
+const bunBuilt = existsSync(join(ROOT, 'build/runtime-bun'));
+if (bunBuilt) runtimes.push({ name: 'tsrun-bun', cmd: tsrun, pre: 'export TSRUN_JS_RUNTIME=bun; ' });
+runtimes.push({ name: 'tsrun-node', cmd: tsrun, pre: 'export TSRUN_JS_RUNTIME=node; ' });
+if (SINGLE) runtimes.push({ name: 'tsrun-single', cmd: SINGLE });
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS; // bin/tsrun drops it too; keeps the harness's own children honest
+const sh = (s) => execFileSync('sh', ['-c', s], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+const withPre = (rt, s) => `${rt.pre ?? ''}${s}`;
+const rtIds = (rt) => join(W, `${rt.name}.id`);
+// A fresh id per timed run: an untimed prepare step writes it; the timed command reads it.
+const newId = (rt) => `echo ${rt.name.replace(/\W/g, '')}-$(cat /proc/sys/kernel/random/uuid | cut -c1-8) > ${rtIds(rt)}`;
+const clean = (rt) => `[ -f ${rtIds(rt)} ] && ${rt.cmd} delete -f $(cat ${rtIds(rt)}) >/dev/null 2>&1; true`;
+const B = join(W, 'true');
+const S = join(W, 'sleep');
+
+/** op -> { prepare(rt), command(rt), runs?, setup?(rt), teardown?(rt) } */
+const bare = (rt) => {
+  if (rt.name === 'tsrun-node') return `exec ${readFileSync(join(ROOT, 'build/runtime-node'), 'utf8').trim()} --no-rehash-snapshot ${join(W, 'empty.js')}`;
+  if (rt.name === 'tsrun-bun') return `exec ${readFileSync(join(ROOT, 'build/runtime-bun'), 'utf8').trim()} --no-env-file --config=${join(ROOT, 'build/bunfig.toml')} ${join(W, 'empty.js')}`;
+  return `exec ${rt.cmd} --version >/dev/null`;
+};
+writeFileSync(join(W, 'empty.js'), '0\n');
+const ops = {
+  // The floor: an empty script on the JS runtime tsrun uses (Go's or C's start for runc and crun).
+  'bare start (empty script / --version)': { command: bare },
+  version: { command: (rt) => `${rt.cmd} --version >/dev/null` },
+  run: { prepare: (rt) => newId(rt), command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} run -b ${B} $id >/dev/null` },
+  create: { prepare: (rt) => `${clean(rt)}; ${newId(rt)}`, command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} create -b ${B} $id >/dev/null`, teardown: clean },
+  start: { prepare: (rt) => `${clean(rt)}; ${newId(rt)}; ${rt.cmd} create -b ${B} $(cat ${rtIds(rt)})`, command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} start $id`, teardown: clean },
+  state: { setup: (rt) => `${rt.cmd} delete -f bstate-${rt.name} >/dev/null 2>&1; ${rt.cmd} create -b ${B} bstate-${rt.name}`, command: (rt) => `exec ${rt.cmd} state bstate-${rt.name} >/dev/null`, teardown: (rt) => `${rt.cmd} delete -f bstate-${rt.name}` },
+  kill: { prepare: (rt) => `${clean(rt)}; ${newId(rt)}; ${rt.cmd} run -d -b ${S} $(cat ${rtIds(rt)}) </dev/null >/dev/null 2>&1`, command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} kill $id KILL`, teardown: clean },
+  delete: { prepare: (rt) => `${clean(rt)}; ${newId(rt)}; ${rt.cmd} run --keep -b ${B} $(cat ${rtIds(rt)}) >/dev/null`, command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} delete $id`, teardown: clean },
+  'seq100 (100 x run)': {
+    runs: 1,
+    command: (rt) => `p=$(cat /proc/sys/kernel/random/uuid | cut -c1-6); i=0; while [ $i -lt 100 ]; do ${rt.cmd} run -b ${B} s$p-$i >/dev/null || exit 1; i=$((i+1)); done`,
+  },
+  'par50 (50 x create, start, delete)': {
+    runs: 1,
+    command: (rt) => `p=$(cat /proc/sys/kernel/random/uuid | cut -c1-6); for ph in 'create -b ${B}' start 'delete -f'; do i=0; while [ $i -lt 50 ]; do ${rt.cmd} $ph p$p-$i >/dev/null 2>&1 & i=$((i+1)); done; wait; done`,
+  },
+};
+const opNames = Object.keys(ops).filter((o) => !ONLY || ONLY.some((x) => o.startsWith(x)));
+
+const times = {}; // op -> rt -> [seconds]
+const started = Date.now();
+for (const op of opNames) {
+  const o = ops[op];
+  for (const rt of runtimes) if (o.setup) sh(withPre(rt, o.setup(rt)));
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = runtimes.map((_, i) => runtimes[(i + r) % runtimes.length]);
+    // Commands go through `sh -c` (for the env prefixes and ids); hyperfine subtracts the shell's start.
+    const args = ['-i', '--shell', 'sh', '--style', 'none', '--export-json', join(W, 'h.json'), '-r', String(o.runs ?? RUNS), '-w', o.runs ? '0' : '2'];
+    for (const rt of order) if (o.prepare) args.push('--prepare', withPre(rt, o.prepare(rt)));
+    for (const rt of order) args.push('-n', rt.name, withPre(rt, o.command(rt)));
+    execFileSync('hyperfine', args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const res = JSON.parse(readFileSync(join(W, 'h.json'), 'utf8')).results;
+    for (const x of res) {
+      ((times[op] ??= {})[x.command] ??= []).push(...x.times);
+      const bad = (x.exit_codes ?? []).filter((c) => c !== 0).length;
+      if (bad) process.stderr.write(`bench: ${op}: ${x.command} failed ${bad} time(s)\n`);
+    }
+  }
+  for (const rt of runtimes) if (o.teardown) sh(withPre(rt, o.teardown(rt)));
+  process.stderr.write(`bench: ${op} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+}
+
+// Peak RSS: the largest process each runtime had while doing the command (GNU time's %M, KiB).
+const peak = {};
+if (existsSync('/usr/bin/time')) {
+  for (const rt of runtimes) {
+    const rss = (cmd) => {
+      let m = 0;
+      for (let i = 0; i < 3; i++) {
+        // Output to a file, not a pipe: a created container's init keeps the runtime's stdio open.
+        spawnSync('/usr/bin/time', ['-o', join(W, 'rss'), '-f', '%M', 'sh', '-c', withPre(rt, cmd)], { env, stdio: 'ignore' });
+        m = Math.max(m, +readFileSync(join(W, 'rss'), 'utf8').trim().split('\n').pop() || 0);
+      }
+      return m;
+    };
+    sh(withPre(rt, newId(rt)));
+    peak[rt.name] = {
+      run: rss(`read id < ${rtIds(rt)}; exec ${rt.cmd} run -b ${B} $id-r$(date +%N)`),
+      create: rss(`read id < ${rtIds(rt)}; ${rt.cmd} delete -f $id >/dev/null 2>&1; exec ${rt.cmd} create -b ${B} $id`),
+      state: rss(`read id < ${rtIds(rt)}; exec ${rt.cmd} state $id`),
+    };
+    sh(withPre(rt, clean(rt)));
+  }
+}
+
+const med = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+const ms = (s) => (s * 1000 >= 100 ? (s * 1000).toFixed(0) : (s * 1000).toFixed(1));
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+const nodeV = execFileSync(readFileSync(join(ROOT, 'build/runtime-node'), 'utf8').trim(), ['--version']).toString().trim();
+const bunV = bunBuilt ? execFileSync(readFileSync(join(ROOT, 'build/runtime-bun'), 'utf8').trim(), ['--version']).toString().trim() : 'none';
+const runcV = execFileSync(which('runc'), ['--version']).toString().split('\n')[0];
+let md = `## ${date} UTC\n\n${cpus().length} CPUs, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}; ${runcV}; ${crun ? execFileSync(crun, ['--version']).toString().split('\n')[0] : 'crun not installed'}; node ${nodeV}; bun ${bunV}. ` +
+  `${ROUNDS} rounds, runtime order rotated, ${RUNS} runs per round (1 for the loops). Cells: median (mean) ms, and median / runc's median.\n\n`;
+md += `| operation | ${runtimes.map((r) => r.name).join(' | ')} |\n|---|${runtimes.map(() => '---').join('|')}|\n`;
+for (const op of opNames) {
+  const base = times[op]?.runc && med(times[op].runc);
+  md += `| ${op} | ${runtimes.map((rt) => {
+    const t = times[op]?.[rt.name];
+    if (!t?.length) return '–';
+    return `${ms(med(t))} (${ms(mean(t))})${rt.name !== 'runc' && base ? ` **${(med(t) / base).toFixed(2)}x**` : ''}`;
+  }).join(' | ')} |\n`;
+}
+if (Object.keys(peak).length) {
+  md += `| peak RSS, MiB (run / create / state) | ${runtimes.map((rt) => (peak[rt.name] ? ['run', 'create', 'state'].map((k) => (peak[rt.name][k] / 1024).toFixed(1)).join(' / ') : '–')).join(' | ')} |\n`;
+}
+console.log(md);
+if (OUT) appendFileSync(OUT, `${md}\n`);
+rmSync(W, { recursive: true, force: true });
