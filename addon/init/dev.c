@@ -31,10 +31,22 @@ HANDLER(mknod) {
   char name[256];
   int dir = in_root_parent(c, m->path.s, 1, name, sizeof name);
   if (dir < 0) return fail_errno(c, "mkdir", m->path.s);
-  int r = unlinkat(dir, name, 0);
-  if (r < 0 && errno == ENOENT) r = 0;
-  const char *what = "unlink";
-  if (r == 0) { what = "mknod"; r = mknodat(dir, name, (mode_t)m->mode, (dev_t)m->dev); }
+  /* A node of the same type and number already there is kept (its mode and owner are set below);
+   * anything else at the path is the image's own file: an error, never replaced (runtime-spec). */
+  struct stat st;
+  int r = 0;
+  const char *what = "mknod";
+  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if ((st.st_mode & S_IFMT) != ((mode_t)m->mode & S_IFMT) || ((st.st_mode & S_IFMT) != S_IFIFO && st.st_rdev != (dev_t)m->dev)) {
+      close(dir);
+      return fail(c, EEXIST, "exists-not-this-device", m->path.s);
+    }
+  } else if (errno != ENOENT) {
+    r = -1;
+    what = "stat";
+  } else {
+    r = mknodat(dir, name, (mode_t)m->mode, (dev_t)m->dev);
+  }
   if (r == 0) { what = "chmod"; r = chmod_nofollow(dir, name, (mode_t)m->mode & 07777); }
   if (r == 0) { what = "chown"; r = fchownat(dir, name, (uid_t)m->uid, (gid_t)m->gid, AT_SYMLINK_NOFOLLOW); }
   int e = errno;

@@ -13,6 +13,7 @@ struct ctx {
   uint32_t flags;       /* plan flags */
   char *state;          /* state JSON from the latest non-empty ack, for run_hook */
   size_t state_len;
+  int fifo_w;           /* exec.fifo opened for writing by wait_fifo keep=1; -1 otherwise */
   char *exec_path;      /* kept by exec_lookup for exec */
   int err;              /* errno of the failure being reported */
   char detail[512];     /* machine-readable hint of the failure */
@@ -51,6 +52,6 @@ HANDLER(console); HANDLER(umask); HANDLER(caps_bounding); HANDLER(keep_caps); HA
 HANDLER(caps_set); HANDLER(no_new_privs); HANDLER(seccomp); HANDLER(chdir); HANDLER(exec_lookup);
 HANDLER(run_hook); HANDLER(close_fds); HANDLER(close_channel); HANDLER(wait_fifo); HANDLER(exec);
 HANDLER(join_keyring); HANDLER(personality); HANDLER(sched_setattr); HANDLER(ioprio_set);
-HANDLER(sched_setaffinity); HANDLER(set_mempolicy); HANDLER(mount_copyup);
+HANDLER(sched_setaffinity); HANDLER(set_mempolicy); HANDLER(mount_copyup); HANDLER(fifo_done);
 
 #endif

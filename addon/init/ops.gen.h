@@ -10,7 +10,7 @@ enum { HOOK_CREATECONTAINER = 3, HOOK_STARTCONTAINER = 4 };
 enum { FD_SECCOMPLISTENER = 1 };
 enum { MKDIR_NONE = 0, MKDIR_DIR = 1, MKDIR_FILE = 2 };
 enum { PLAN_FLAG_BIT_TRACE = 0 };
-enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_EXEC = 36 };
+enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_EXEC = 36 };
 
 /* prctl(PR_SET_DUMPABLE, on) */
 struct op_set_dumpable { uint64_t on; };
@@ -80,8 +80,10 @@ struct op_run_hook { uint64_t kind; struct pstr path; struct pstrlist args; stru
 struct op_close_fds { uint64_t from; };
 /* close the runtime channel: the runtime sees EOF and knows setup is complete */
 struct op_close_channel { char unused_; };
-/* open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading), write '0', close both */
-struct op_wait_fifo { uint64_t fd; };
+/* open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading); keep=0: write '0', close both; keep=1: keep the opened fifo for fifo_done (startContainer hooks run in between, so start can fail when one does) */
+struct op_wait_fifo { uint64_t fd; uint64_t keep; };
+/* write '0' to the fifo kept by wait_fifo and close it: start returns */
+struct op_fifo_done { char unused_; };
 /* keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then, unless perm_set is 0 (exec joins the existing one as it is), its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
 struct op_join_keyring { struct pstr name; uint64_t perm_set; };
 /* tmpcopyup: open the in-root target directory (created if missing), mount the filesystem on it, then copy what the directory held before (files, directories, symlinks, with modes and owners) into the new mount, all fd-relative so nothing leads out of the root */
@@ -137,6 +139,7 @@ struct op {
     struct op_close_fds close_fds;
     struct op_close_channel close_channel;
     struct op_wait_fifo wait_fifo;
+    struct op_fifo_done fifo_done;
     struct op_join_keyring join_keyring;
     struct op_mount_copyup mount_copyup;
     struct op_personality personality;
@@ -185,6 +188,7 @@ static inline const char *op_name(uint16_t code) {
   case OP_CLOSE_FDS: return "close_fds";
   case OP_CLOSE_CHANNEL: return "close_channel";
   case OP_WAIT_FIFO: return "wait_fifo";
+  case OP_FIFO_DONE: return "fifo_done";
   case OP_JOIN_KEYRING: return "join_keyring";
   case OP_MOUNT_COPYUP: return "mount_copyup";
   case OP_PERSONALITY: return "personality";
@@ -235,7 +239,8 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   case OP_RUN_HOOK: return (rd_u64(r, &o->u.run_hook.kind) < 0 || rd_str(r, &o->u.run_hook.path) < 0 || rd_strlist(r, &o->u.run_hook.args) < 0 || rd_strlist(r, &o->u.run_hook.env) < 0 || rd_u64(r, &o->u.run_hook.timeout) < 0) ? -1 : 0;
   case OP_CLOSE_FDS: return (rd_u64(r, &o->u.close_fds.from) < 0) ? -1 : 0;
   case OP_CLOSE_CHANNEL: return 0;
-  case OP_WAIT_FIFO: return (rd_u64(r, &o->u.wait_fifo.fd) < 0) ? -1 : 0;
+  case OP_WAIT_FIFO: return (rd_u64(r, &o->u.wait_fifo.fd) < 0 || rd_u64(r, &o->u.wait_fifo.keep) < 0) ? -1 : 0;
+  case OP_FIFO_DONE: return 0;
   case OP_JOIN_KEYRING: return (rd_str(r, &o->u.join_keyring.name) < 0 || rd_u64(r, &o->u.join_keyring.perm_set) < 0) ? -1 : 0;
   case OP_MOUNT_COPYUP: return (rd_str(r, &o->u.mount_copyup.source) < 0 || rd_str(r, &o->u.mount_copyup.target) < 0 || rd_str(r, &o->u.mount_copyup.fstype) < 0 || rd_u64(r, &o->u.mount_copyup.flags) < 0 || rd_str(r, &o->u.mount_copyup.data) < 0) ? -1 : 0;
   case OP_PERSONALITY: return (rd_u64(r, &o->u.personality.persona) < 0) ? -1 : 0;

@@ -176,9 +176,17 @@ HANDLER(wait_fifo) {
   int fd;
   do fd = open(fd_path(p, fifo), O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) return fail_errno(c, "open", "fifo");
-  ssize_t n = write(fd, "0", 1);
-  int e = errno;
-  close(fd);
   close(fifo);
+  c->fifo_w = fd;
+  if (o->u.wait_fifo.keep) return 0;
+  return op_fifo_done(c, o);
+}
+
+HANDLER(fifo_done) {
+  (void)o;
+  ssize_t n = write(c->fifo_w, "0", 1);
+  int e = errno;
+  close(c->fifo_w);
+  c->fifo_w = -1;
   return n == 1 ? 0 : fail(c, n < 0 ? e : EIO, "write", "fifo");
 }

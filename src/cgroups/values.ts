@@ -56,8 +56,9 @@ export function memorySwapToV2(memorySwap: bigint, memory: bigint): bigint {
 
 /** pids.max text: >0 as is, 0 -> "1" (runc: systemd cannot set 0, both drivers agree), <0 -> "max". */
 export function pidsMax(limit: bigint): string {
-  if (limit > 0n) return String(limit);
-  return limit === 0n ? '1' : 'max';
+  // runtime-spec 1.3: 0 is a real limit (no new process). tsrun sets it after the init exists, so the
+  // init's own fork is not refused by it.
+  return limit >= 0n ? String(limit) : 'max';
 }
 
 /** v2 limit text: -1 -> "max", 0 -> unset (""). */

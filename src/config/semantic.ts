@@ -43,7 +43,6 @@ function* checks(c: Spec): Generator<Problem | undefined> {
   }
 
   for (const [i, m] of (c.mounts ?? []).entries()) {
-    yield absolute(m.destination, `mounts[${i}].destination`, 'a mount destination');
     yield !!m.uidMappings === !!m.gidMappings ? undefined : { path: `mounts[${i}]`, text: 'uidMappings and gidMappings must be given together' };
   }
 

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { loadBundle, type Bundle } from '../config/load.js';
 import { launchProblems } from '../config/semantic.js';
 import { fail, TsrunError } from '../errors.js';
-import { runHooks } from '../hooks/run.js';
+import { runHook, runHooks } from '../hooks/run.js';
 import type { Logger } from '../io/log.js';
 import { buildPlan, type InitPlan } from '../plan/build.js';
 import { compileForSpec } from '../seccomp/compile.js';
@@ -107,13 +107,20 @@ export function create(opts: CreateOptions): ContainerRecord {
     // exec reads the container's config from here, as it was at create (lossless: the text itself).
     copyFileSync(join(bundle.dir, 'config.json'), join(dir, 'config.json'));
     cgroup = cgroupManager({ id, cgroupsPath: linux?.cgroupsPath, systemd: !!opts.systemdCgroup, log });
-    cgroup.create(linux?.resources, linux?.devices);
+    // pids.max is set once the init exists (at the ready sync): a limit as low as 0 or 1 would
+    // otherwise refuse the helper's own fork into the pid namespace (runc too sets it after).
+    const { pids, ...early } = linux?.resources ?? {};
+    cgroup.create(linux?.resources ? early : undefined, linux?.devices);
     rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources);
     run = spawnForCreate(opts, dir, cgroup);
     rec.pid = run.helperPid;
     store.write(rec);
     const started = run;
-    converse(run, plan, log, (kind) => answerSync(kind, bundle, plan, rec, started, opts), {
+    const cg = cgroup;
+    converse(run, plan, log, (kind) => {
+      if (kind === SyncKind.ready && linux?.resources?.pids) cg.update({ pids: linux.resources.pids });
+      return answerSync(kind, bundle, plan, rec, started, opts);
+    }, {
       mustStayAlive: true,
       onFd: (_kind, fd) => sendToListener(bundle.spec, started.pid || started.helperPid, JSON.parse(stateJson({ ...rec, pid: started.pid || started.helperPid }, 'creating')), fd),
     });
@@ -122,6 +129,14 @@ export function create(opts: CreateOptions): ContainerRecord {
     if (run) abort(run);
     try { cgroup?.destroy({ force: true }); } catch {}
     store.remove(id);
+    // runtime-spec: a failing prestart, createRuntime or createContainer hook stops the container and
+    // the lifecycle goes on at delete, whose poststop hooks run (their failures are warnings).
+    if (e instanceof TsrunError && /^hooks\.(prestart|createRuntime|createContainer)\[/.test(e.fields.configPath ?? '')) {
+      const state = stateJson({ ...rec, pid: 0 }, 'stopped');
+      for (const [i, h] of (bundle.spec.hooks?.poststop ?? []).entries()) {
+        try { runHook('poststop', i, h, state); } catch (w) { log.warn(`create ${id}: ${(w as Error).message}`); }
+      }
+    }
     throw e instanceof TsrunError ? e : fail('create failed', { detail: e instanceof Error ? e.message : String(e) });
   } finally {
     if (run) closeRun(run);

@@ -19,13 +19,14 @@ export function initError(steps: Step[], step: number, errno: number, detail: st
     return new TsrunError({ what: `exec: "${file}"`, errno, configPath: s.configPath });
   }
   const fields = { what: s.what, configPath: s.configPath, errno, detail: detail && !s.what.includes(detail) ? detail : undefined } as const;
-  return new TsrunError({ ...fields, hint: hintFor(s, errno) });
+  return new TsrunError({ ...fields, hint: hintFor(s, errno, detail) });
 }
 
-function hintFor(s: Step, errno: number): string | undefined {
+function hintFor(s: Step, errno: number, detail = ''): string | undefined {
   const op = s.op;
   if (op.op === 'mount' && errno === EPERM && op.fstype === 'proc') return 'mounting proc needs a new pid namespace (linux.namespaces)';
   if (op.op === 'mount' && errno === EPERM && op.fstype === 'sysfs') return 'mounting sysfs in a user namespace needs a new network namespace';
+  if (op.op === 'mknod' && detail.startsWith('exists-not-this-device')) return 'a different file is already at that path in the root filesystem';
   if (op.op === 'chdir' && errno === ENOENT) return 'the directory must exist in the root filesystem';
   if (op.op === 'set_user' && errno === 22) return 'the uid or gid is not mapped in the user namespace';
   if (errno === EACCES && (op.op === 'mount' || op.op === 'open_root' || op.op === 'chdir')) return 'every directory on the way must be searchable by the container\'s root (in a user namespace, the mapped host uid)';

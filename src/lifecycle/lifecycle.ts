@@ -1,6 +1,6 @@
 // start, kill, delete: small state transitions around the container's init, each under the
 // container's lock. Waits use the init's pidfd (no polling loops, no sleeping like runc's 100 ms).
-import { closeSync, constants, openSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Hook } from '../config/gen/config.js';
 import { fail, notExist, notRunning } from '../errors.js';
@@ -18,6 +18,16 @@ const SIGKILL = 9;
 
 interface StoredHooks { poststart?: Hook[]; poststop?: Hook[] }
 const hooksOf = (rec: ContainerRecord) => (rec.tsrun.hooks ?? {}) as StoredHooks;
+
+/** A hint for start's failure: the startContainer hooks run in between, and their errors go to stderr. */
+function readHooksNote(store: StateStore, id: string): string {
+  try {
+    const cfg = readFileSync(join(store.dir(id), 'config.json'), 'utf8');
+    return /"startContainer"\s*:\s*\[\s*\{/.test(cfg) ? ' (a startContainer hook failed: see the container\'s stderr)' : '';
+  } catch {
+    return '';
+  }
+}
 
 /** A pidfd of pid; a process that is already gone (ESRCH) is the container having stopped. */
 function pidfdOrStopped(pid: number, message: string): number {
@@ -58,7 +68,10 @@ export function start(store: StateStore, id: string): void {
       for (;;) {
         const [fifoEv, pidEv] = n.poll([fd, pidfd], POLLIN, 30_000);
         if (fifoEv & POLLIN) break;
-        if (pidEv & POLLIN) throw fail('the container init exited before it could be started');
+        if (pidEv & POLLIN) {
+          const hooks = readHooksNote(store, id);
+          throw fail(`the container init exited before it could be started${hooks}`);
+        }
         if (!fifoEv && !pidEv) throw fail('the container init did not answer on exec.fifo within 30s');
       }
       const buf = Buffer.alloc(1);

@@ -183,11 +183,7 @@ export function buildPlan(input: PlanInput): InitPlan {
   }
   if (input.noPivot) w.add({ op: 'move_root' }, 'move the root filesystem to / and chroot (--no-pivot)', 'root.path');
   else w.add({ op: 'pivot_root' }, 'pivot_root into the root filesystem', 'root.path');
-  const rprop = linux.rootfsPropagation;
-  if (rprop) {
-    const flag = parseMountOptions([rprop]).propagation[0];
-    w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: flag | MS.REC, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `make the container's / ${rprop}`, 'linux.rootfsPropagation');
-  }
+
 
   if (proc.terminal) {
     if (input.fds.consoleSocket === undefined) throw fail('process.terminal is set but there is no console socket', { configPath: 'process.terminal' });
@@ -201,6 +197,13 @@ export function buildPlan(input: PlanInput): InitPlan {
   for (const [i, p] of (linux.readonlyPaths ?? []).entries()) w.add({ op: 'readonly_path', path: p }, `make ${p} read-only`, `linux.readonlyPaths[${i}]`);
   for (const [i, p] of (linux.maskedPaths ?? []).entries()) w.add({ op: 'mask_path', path: p }, `mask ${p}`, `linux.maskedPaths[${i}]`);
   if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, 'remount the root filesystem read-only', 'root.readonly');
+  // The root mount's own propagation, once everything is mounted (the mounts keep their own options).
+  const rprop = spec.linux?.rootfsPropagation;
+  if (rprop) {
+    const flag = parseMountOptions([rprop]).propagation[0] & ~MS.REC;
+    w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: flag, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `make the container's / ${rprop}`, 'linux.rootfsPropagation');
+  }
+  if (spec.linux?.intelRdt) throw fail('Intel RDT (linux.intelRdt) is not supported by this version of tsrun', { configPath: 'linux.intelRdt', hint: 'remove the field' });
 
   processSteps(w, input, plan.warnings);
   return plan;
@@ -254,9 +257,13 @@ function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean): void {
 }
 
 /** Steps for one config mount; returns whether it was a bind mount. */
-function mountSteps(w: PlanWriter, input: PlanInput, m: Mount, path: string, inUserns: boolean): 'bind' | 'fs' {
+function mountSteps(w: PlanWriter, input: PlanInput, m0: Mount, path: string, inUserns: boolean): 'bind' | 'fs' {
+  // config.md: a relative destination MAY be given, and MUST be read as relative to "/".
+  const m = m0.destination.startsWith('/') ? m0 : { ...m0, destination: `/${m0.destination}` };
   const o = parseMountOptions(m.options);
   const dest = m.destination;
+  const unsupported = o.extensions.filter((x) => x === 'idmap' || x === 'ridmap');
+  if (unsupported.length) throw fail(`the ${unsupported.join(' and ')} mount option${unsupported.length > 1 ? 's are' : ' is'} not supported by this version of tsrun (idmapped mounts)`, { configPath: `${path}.options` });
   const label = `mount ${m.type ? `${m.type} ` : ''}"${m.source ?? ''}" on ${dest}`;
   const bind = (o.flags & MS.BIND) !== 0 || m.type === 'bind';
   const copyup = o.extensions.includes('tmpcopyup');
@@ -274,8 +281,12 @@ function mountSteps(w: PlanWriter, input: PlanInput, m: Mount, path: string, inU
     cgroupMountSteps(w, input, m, o.flags, path, label);
   } else {
     if (!m.type) throw fail(`${label}: a mount that is not a bind mount needs a type`, { configPath: `${path}.type` });
-    // sysfs in a user namespace without its own network namespace cannot be mounted: bind the host's.
-    const fsFlags = o.flags & ~MS.REMOUNT;
+    if (o.flags & MS.REMOUNT) {
+      // "remount": change the mount already at the destination, do not stack a new one.
+      w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: o.flags, data: o.data, inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `remount ${dest} ${flagNames(o.flags & ~MS.REMOUNT)}`, path);
+      return 'fs';
+    }
+    const fsFlags = o.flags;
     if (copyup) w.add({ op: 'mount_copyup', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data }, `${label}, with the directory's contents copied in (tmpcopyup)`, path);
     else w.add({ op: 'mount', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, label, path);
     void inUserns;
@@ -371,10 +382,13 @@ export function processSteps(w: PlanWriter, input: PlanInput, warnings: string[]
   w.add({ op: 'sync', kind: SyncKind.ready }, 'report the container created');
   if (seccomp && proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');
   w.add({ op: 'close_channel' }, 'close the channel to the runtime');
-  if (input.waitForStart) w.add({ op: 'wait_fifo', fd: input.fds.fifo }, 'wait for tsrun start (exec.fifo)');
-  for (const [i, h] of (input.spec.hooks?.startContainer ?? []).entries()) {
+  // With startContainer hooks, `start` is answered only after they ran: a failing one makes start fail.
+  const startHooks = input.spec.hooks?.startContainer ?? [];
+  if (input.waitForStart) w.add({ op: 'wait_fifo', fd: input.fds.fifo, keep: startHooks.length ? 1 : 0 }, 'wait for tsrun start (exec.fifo)');
+  for (const [i, h] of startHooks.entries()) {
     w.add({ op: 'run_hook', kind: HookKind.startContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run startContainer hook ${h.path}`, `hooks.startContainer[${i}]`);
   }
+  if (input.waitForStart && startHooks.length) w.add({ op: 'fifo_done' }, 'tell tsrun start that the container started');
   // As runc: HOME comes from the container's /etc/passwd (or is /) when the config does not set it.
   const env = proc.env ?? [];
   const envp = env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${input.host.homeOf?.(Number(user.uid)) ?? '/'}`];

@@ -80,3 +80,6 @@ export const CAPABILITIES = [
 
 /** Options handled by tsrun itself rather than passed to the kernel. */
 export const extensionOptions = ['tmpcopyup'];
+
+/** Options the spec defines that tsrun recognises but does not implement (an error, never fs data). */
+export const unsupportedOptions = ['idmap', 'ridmap'];

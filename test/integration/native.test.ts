@@ -326,7 +326,7 @@ describe.skipIf(!!skipReason)('native addon + tsrun-init', () => {
       { op: 'exec_lookup', file: 'sh', pathEnv: '/usr/bin:/bin' },
       { op: 'close_fds', from: 4 },
       { op: 'close_channel' },
-      { op: 'wait_fifo', fd: 5 },
+      { op: 'wait_fifo', fd: 5, keep: 0 },
       { op: 'run_hook', kind: HookKind.startContainer, path: '/bin/sh', args: ['sh', '-c', 'cat > /tmp/hook-state'], env: ['PATH=/bin'], timeout: 10 },
       { op: 'exec', argv: ['sh', '-c', script], envp: ['PATH=/bin', 'HOME=/root', 'FOO=bar'] },
     ];

@@ -132,11 +132,11 @@ describe('cgroup v1 manager (fake hybrid tree)', () => {
     expect(read('memory/tsrun/c1/memory.memsw.limit_in_bytes')).toBe('-1');
   });
 
-  it('writes pids 0 as 1 and -1 as max', () => {
+  it('writes pids 0 as a real 0 limit and -1 as max', () => {
     fakeV1();
     const m = cgroupManager({ id: 'c1', root, log });
     m.update({ pids: { limit: 0 } });
-    expect(read('pids/tsrun/c1/pids.max')).toBe('1');
+    expect(read('pids/tsrun/c1/pids.max')).toBe('0');
     m.update({ pids: { limit: -1 } });
     expect(read('pids/tsrun/c1/pids.max')).toBe('max');
   });

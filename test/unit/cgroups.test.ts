@@ -36,7 +36,7 @@ describe('v1 -> v2 conversions (runc)', () => {
   });
   it('writes pids limits as runc 1.4', () => {
     expect(pidsMax(50n)).toBe('50');
-    expect(pidsMax(0n)).toBe('1');
+    expect(pidsMax(0n)).toBe('0');
     expect(pidsMax(-1n)).toBe('max');
   });
   it('parses sizes like docker/go-units RAMInBytes', () => {

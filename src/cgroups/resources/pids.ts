@@ -1,4 +1,4 @@
-// pids.max: >0 as is, 0 -> 1 and <0 -> max (runc 1.4; runtime-spec 1.3 made limit optional).
+// pids.max: >=0 as is (0 is a real limit, runtime-spec 1.3), <0 -> max.
 import type { LinuxPids } from '../../config/gen/config.js';
 import { big, pidsMax } from '../values.js';
 import { F, type ApplyCtx } from './context.js';

@@ -57,7 +57,9 @@ export function startCmd(ctx: Ctx): number {
 
 export function killCmd(ctx: Ctx): number {
   return withContext(ctx, 'kill', () => {
-    kill(ctx.store, ctx.args[0], parseSignal(ctx.args[1] ?? 'TERM'), !!ctx.flags.all);
+    // Without a signal: the image's stop signal when its config has one (runtime-spec SHOULD), else TERM.
+    const stop = ctx.args[1] ?? ctx.store.read(ctx.args[0]).annotations?.['org.opencontainers.image.stopSignal'] ?? 'TERM';
+    kill(ctx.store, ctx.args[0], parseSignal(stop), !!ctx.flags.all);
     return 0;
   });
 }
