@@ -17,6 +17,9 @@ bool ArgStr(const Napi::CallbackInfo &info, size_t i, std::string *out);
 // An optional number: def when argument i is missing or undefined.
 bool ArgIntOr(const Napi::CallbackInfo &info, size_t i, int64_t def, int64_t *out);
 
+// Connects to a unix stream socket path (long paths through /proc/self/fd); -1 with errno and *what.
+int ConnectUnixPath(const std::string &path, const char **what);
+
 // module registration pieces, one per source file
 void InitFd(Napi::Env env, Napi::Object exports);      // fd.cc
 void InitMsg(Napi::Env env, Napi::Object exports);     // msg.cc

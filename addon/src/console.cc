@@ -86,18 +86,9 @@ static Napi::Value SendFdTo(const Napi::CallbackInfo &info) {
   std::string path, payload;
   int64_t passfd;
   if (!ArgStr(info, 0, &path) || !ArgStr(info, 1, &payload) || !ArgInt(info, 2, &passfd)) return info.Env().Undefined();
-  struct sockaddr_un addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return ThrowErrno(info.Env(), ENAMETOOLONG, "connect", path);
-  memcpy(addr.sun_path, path.c_str(), path.size());
-  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return ThrowErrno(info.Env(), errno, "socket");
-  if (connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) {
-    int e = errno;
-    close(s);
-    return ThrowErrno(info.Env(), e, "connect", path);
-  }
+  const char *what = "connect";
+  int s = ConnectUnixPath(path, &what);
+  if (s < 0) return ThrowErrno(info.Env(), errno, what, path);
   union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
   memset(&ctl, 0, sizeof ctl);
   struct iovec iov = { (void *)payload.data(), payload.size() };

@@ -51,10 +51,8 @@ static Napi::Value Socketpair(const Napi::CallbackInfo &info) {
 }
 
 // A path longer than sun_path is reached through an O_PATH fd of the socket: connect(2) follows the
-// /proc/self/fd magic link to the socket inode.
-static Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
-  std::string path;
-  if (!ArgStr(info, 0, &path)) return info.Env().Undefined();
+// /proc/self/fd magic link to the socket inode. Returns the connected fd, or -1 with errno and *what set.
+int ConnectUnixPath(const std::string &path, const char **what) {
   struct sockaddr_un addr;
   memset(&addr, 0, sizeof addr);
   addr.sun_family = AF_UNIX;
@@ -63,7 +61,7 @@ static Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
     memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   } else {
     pathfd = open(path.c_str(), O_PATH | O_CLOEXEC);
-    if (pathfd < 0) return ThrowErrno(info.Env(), errno, "open", path);
+    if (pathfd < 0) { *what = "open"; return -1; }
     snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d", pathfd);
   }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -72,8 +70,19 @@ static Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
   if (pathfd >= 0) close(pathfd);
   if (r < 0) {
     if (fd >= 0) close(fd);
-    return ThrowErrno(info.Env(), err, fd < 0 ? "socket" : "connect", path);
+    *what = fd < 0 ? "socket" : "connect";
+    errno = err;
+    return -1;
   }
+  return fd;
+}
+
+static Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
+  std::string path;
+  if (!ArgStr(info, 0, &path)) return info.Env().Undefined();
+  const char *what = "connect";
+  int fd = ConnectUnixPath(path, &what);
+  if (fd < 0) return ThrowErrno(info.Env(), errno, what, path);
   return Napi::Number::New(info.Env(), fd);
 }
 
