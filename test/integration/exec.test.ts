@@ -105,6 +105,13 @@ describe.skipIf(skip)('exec', () => {
     expect(sb.run(['exec', 'nope', 'true']).stderr).toMatch(/container "nope" does not exist/);
   });
 
+  it('keeps the exec helper non-dumpable: a container process cannot read its /proc files (CVE-2016-9962)', () => {
+    // The watcher (container root, default caps) records every tsrun-init whose exe it can read.
+    const { bundle } = started(undefined, ['sh', '-c', 'while true; do for p in /proc/[0-9]*; do e=$(readlink $p/exe 2>/dev/null); case "$e" in *tsrun*) echo "$p $e $(readlink $p/cwd)" >> /tmp/seen;; esac; done; done']);
+    for (let i = 0; i < 12; i++) expect(sb.run(['exec', 'e1', 'true']).code).toBe(0);
+    expect(existsSync(join(bundle, 'rootfs/tmp/seen')) ? readFileSync(join(bundle, 'rootfs/tmp/seen'), 'utf8') : '').toBe('');
+  });
+
   it('never shows the container a host binary through /proc/<pid>/exe while execs run (CVE-2019-5736)', () => {
     const { bundle } = started(undefined, ['sh', '-c', 'while true; do for p in /proc/[0-9]*; do readlink $p/exe; done >> /tmp/exes 2>/dev/null; done']);
     for (let i = 0; i < 8; i++) expect(sb.run(['exec', 'e1', 'true']).code).toBe(0);
