@@ -11,6 +11,7 @@
         "addon/src/spawn.cc",
         "addon/src/clone3.cc",
         "addon/src/console.cc",
+        "addon/src/bpf.cc",
         "addon/src/seccomp.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

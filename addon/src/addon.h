@@ -26,5 +26,6 @@ void InitMsg(Napi::Env env, Napi::Object exports);     // msg.cc
 void InitSpawn(Napi::Env env, Napi::Object exports);   // spawn.cc
 void InitPidfd(Napi::Env env, Napi::Object exports);   // pidfd.cc
 void InitConsole(Napi::Env env, Napi::Object exports); // console.cc
+void InitBpf(Napi::Env env, Napi::Object exports);     // bpf.cc
 
 }  // namespace tsrun

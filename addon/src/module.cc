@@ -12,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tsrun::InitPidfd(env, exports);
   tsrun::InitSeccomp(env, exports);
   tsrun::InitConsole(env, exports);
+  tsrun::InitBpf(env, exports);
   return exports;
 }
 

@@ -1,10 +1,15 @@
 // cgroup v2: one directory. Creating it enables the available controllers in every ancestor's
 // cgroup.subtree_control, as runc does (controllers the kernel refuses there are skipped one by one).
-import { constants, existsSync, mkdirSync, openSync, rmdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, rmdirSync, statfsSync } from 'node:fs';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
 import { join, relative } from 'node:path';
 import type { LinuxDevice, LinuxResources } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import { applyV2 } from './apply.js';
+import { deviceFilter } from './device-bpf.js';
+import { deviceRules, type DeviceRule } from './devices.js';
+import { sys } from '../sys/index.js';
 import { allPids, CgroupDir, errCode, keyValues, removeCgroup, sleepMs, sysError, writeRaw } from './fs.js';
 import type { ApplyCtx } from './resources/context.js';
 import { statsV2 } from './stats.js';
@@ -42,7 +47,7 @@ export class V2Manager implements CgroupManager {
     };
   }
 
-  create(resources: LinuxResources = {}, _linuxDevices?: LinuxDevice[]): void {
+  create(resources: LinuxResources = {}, linuxDevices?: LinuxDevice[]): void {
     const mount = this.mount ?? '/sys/fs/cgroup';
     const rel = relative(mount, this.path);
     if (!rel || rel.startsWith('..')) throw fail(`invalid cgroup path ${this.path}`, { hint: `it must be below ${mount}` });
@@ -60,6 +65,7 @@ export class V2Manager implements CgroupManager {
         }
       }
       applyV2(resources, this.ctx(false), this.dir, this.controllers());
+      this.applyDevices(deviceRules(resources.devices, linuxDevices));
     } catch (e) {
       for (const d of made.reverse()) try { rmdirSync(d); } catch {}
       throw e;
@@ -79,6 +85,20 @@ export class V2Manager implements CgroupManager {
       writeRaw(this.dir.file('cgroup.procs'), String(pid));
     } catch (e) {
       throw sysError(`add pid ${pid} to cgroup ${this.path}`, e);
+    }
+  }
+
+  /** v2 has no devices files: the rules become an eBPF program attached to the cgroup (as runc). */
+  private applyDevices(rules: DeviceRule[]): void {
+    // Only a real cgroup2 directory takes a program (unit tests run on a fake tree in a temp dir).
+    if (statfsSync(this.path).type !== CGROUP2_SUPER_MAGIC) return;
+    const fd = this.openDirFd();
+    try {
+      sys().attachDeviceFilter(deviceFilter(rules), fd);
+    } catch (e) {
+      throw fail('apply the device rules (a cgroup eBPF device program)', { configPath: 'linux.resources.devices', errno: (e as { errno?: number }).errno, detail: (e as { path?: string }).path || undefined });
+    } finally {
+      closeSync(fd);
     }
   }
 

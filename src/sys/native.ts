@@ -63,6 +63,8 @@ export interface Native {
   recvFd(listenFd: number, timeoutMs: number): { fd: number; payload: string };
   /** Connects to a unix socket, sends payload with one fd (SCM_RIGHTS), closes the connection. */
   sendFdTo(path: string, payload: string, fd: number): void;
+  /** Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it (BPF_F_ALLOW_MULTI) to a cgroup v2 dir fd. */
+  attachDeviceFilter(insns: Uint8Array, cgroupFd: number): void;
   /** ioctl(TIOCSWINSZ). */
   setWinsize(fd: number, rows: number, cols: number): void;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1). */

@@ -82,6 +82,17 @@ describe.skipIf(skip)('process security fields', () => {
   });
 });
 
+describe.skipIf(skip)('device rules (v1 devices controller, v2 eBPF program)', () => {
+  it('a device node the rules do not allow cannot be opened, even by a container that may mknod it', () => {
+    const b = sb.bundle('b', ['sh', '-c', 'mknod /tmp/mem c 1 1 && echo made; head -c 1 /tmp/mem > /dev/null 2>&1 && echo READ || echo denied; head -c 1 /dev/zero | wc -c'], (s) => {
+      for (const set of ['bounding', 'effective', 'permitted'] as const) s.process!.capabilities![set]!.push('CAP_MKNOD');
+    });
+    const r = sb.run(['run', '-b', b, 'dev']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('made\ndenied\n1\n');
+  });
+});
+
 describe.skipIf(skip)('known escapes stay closed', () => {
   it('CVE-2024-21626: a cwd through /proc/self/fd/N cannot reach outside the root', () => {
     for (const fd of [3, 4, 5, 6, 7, 8]) {
