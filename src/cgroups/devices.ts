@@ -1,7 +1,7 @@
 // The device cgroup rules: linux.resources.devices in order, then runc's default allowed devices
 // (libcontainer/specconv AllowedDevices), minus those linux.devices redefines by path, as runc does.
 // v1 writes them one by one to devices.allow / devices.deny, which the kernel applies in order exactly
-// as the spec reads them. v2 needs an eBPF program (not built yet): rules are not enforced there.
+// as the spec reads them. v2 has no such files: device-bpf.ts turns the same rules into an eBPF program.
 import type { LinuxDevice, LinuxDeviceCgroup } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import type { CgroupDir } from './fs.js';
