@@ -76,6 +76,15 @@ HANDLER(pivot_root) {
   return 0;
 }
 
+HANDLER(chroot_root) {
+  (void)o;
+  int root = root_fd(c);
+  if (root < 0 || fchdir(root) < 0) return fail_errno(c, "fchdir", "root");
+  if (chroot(".") < 0) return fail_errno(c, "chroot", ".");
+  if (chdir("/") < 0) return fail_errno(c, "chdir", "/");
+  return 0;
+}
+
 HANDLER(move_root) {
   (void)o;
   int root = root_fd(c);

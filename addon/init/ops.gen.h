@@ -10,7 +10,7 @@ enum { HOOK_CREATECONTAINER = 3, HOOK_STARTCONTAINER = 4 };
 enum { FD_SECCOMPLISTENER = 1 };
 enum { MKDIR_NONE = 0, MKDIR_DIR = 1, MKDIR_FILE = 2 };
 enum { PLAN_FLAG_BIT_TRACE = 0 };
-enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_EXEC = 36 };
+enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_CHROOT_ROOT = 45, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_EXEC = 36 };
 
 /* prctl(PR_SET_DUMPABLE, on) */
 struct op_set_dumpable { uint64_t on; };
@@ -88,6 +88,8 @@ struct op_fifo_done { char unused_; };
 struct op_join_keyring { struct pstr name; uint64_t perm_set; };
 /* tmpcopyup: open the in-root target directory (created if missing), mount the filesystem on it, then copy what the directory held before (files, directories, symlinks, with modes and owners) into the new mount, all fd-relative so nothing leads out of the root */
 struct op_mount_copyup { struct pstr source; struct pstr target; struct pstr fstype; uint64_t flags; struct pstr data; };
+/* fchdir(root fd from open_root); chroot('.'); chdir('/'): after setns into a mount namespace the kernel puts the process at the namespace's root mount, which is not the container's root when the host itself runs chrooted (exec opens /proc/<init>/root first) */
+struct op_chroot_root { char unused_; };
 /* personality(persona) */
 struct op_personality { uint64_t persona; };
 /* sched_setattr(0, {size, policy, flags, nice (signed), priority, runtime, deadline, period}, 0) */
@@ -142,6 +144,7 @@ struct op {
     struct op_fifo_done fifo_done;
     struct op_join_keyring join_keyring;
     struct op_mount_copyup mount_copyup;
+    struct op_chroot_root chroot_root;
     struct op_personality personality;
     struct op_sched_setattr sched_setattr;
     struct op_ioprio_set ioprio_set;
@@ -191,6 +194,7 @@ static inline const char *op_name(uint16_t code) {
   case OP_FIFO_DONE: return "fifo_done";
   case OP_JOIN_KEYRING: return "join_keyring";
   case OP_MOUNT_COPYUP: return "mount_copyup";
+  case OP_CHROOT_ROOT: return "chroot_root";
   case OP_PERSONALITY: return "personality";
   case OP_SCHED_SETATTR: return "sched_setattr";
   case OP_IOPRIO_SET: return "ioprio_set";
@@ -243,6 +247,7 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   case OP_FIFO_DONE: return 0;
   case OP_JOIN_KEYRING: return (rd_str(r, &o->u.join_keyring.name) < 0 || rd_u64(r, &o->u.join_keyring.perm_set) < 0) ? -1 : 0;
   case OP_MOUNT_COPYUP: return (rd_str(r, &o->u.mount_copyup.source) < 0 || rd_str(r, &o->u.mount_copyup.target) < 0 || rd_str(r, &o->u.mount_copyup.fstype) < 0 || rd_u64(r, &o->u.mount_copyup.flags) < 0 || rd_str(r, &o->u.mount_copyup.data) < 0) ? -1 : 0;
+  case OP_CHROOT_ROOT: return 0;
   case OP_PERSONALITY: return (rd_u64(r, &o->u.personality.persona) < 0) ? -1 : 0;
   case OP_SCHED_SETATTR: return (rd_u64(r, &o->u.sched_setattr.policy) < 0 || rd_u64(r, &o->u.sched_setattr.flags) < 0 || rd_u64(r, &o->u.sched_setattr.nice) < 0 || rd_u64(r, &o->u.sched_setattr.priority) < 0 || rd_u64(r, &o->u.sched_setattr.runtime) < 0 || rd_u64(r, &o->u.sched_setattr.deadline) < 0 || rd_u64(r, &o->u.sched_setattr.period) < 0) ? -1 : 0;
   case OP_IOPRIO_SET: return (rd_u64(r, &o->u.ioprio_set.value) < 0) ? -1 : 0;
