@@ -18,19 +18,26 @@ static Napi::Value AttachDeviceFilter(const Napi::CallbackInfo &info) {
   Napi::Uint8Array insns = info[0].As<Napi::Uint8Array>();
   int64_t cgfd;
   if (!ArgInt(info, 1, &cgfd)) return info.Env().Undefined();
-  static char log[4096];
   union bpf_attr load;
   memset(&load, 0, sizeof load);
   load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   load.insns = (uint64_t)(uintptr_t)insns.Data();
   load.insn_cnt = (uint32_t)(insns.ByteLength() / 8);
   load.license = (uint64_t)(uintptr_t)"Apache";
-  load.log_buf = (uint64_t)(uintptr_t)log;
-  load.log_size = sizeof log;
-  load.log_level = 1;
-  log[0] = 0;
+  // No verifier log on the normal path: a full log that outgrows its buffer fails the load (ENOSPC).
   int prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
-  if (prog < 0) return ThrowErrno(info.Env(), errno, "bpf(BPF_PROG_LOAD)", log);
+  if (prog < 0) {
+    int e = errno;
+    // Load again with the log, only to say why.
+    static char log[65536];
+    log[0] = 0;
+    load.log_buf = (uint64_t)(uintptr_t)log;
+    load.log_size = sizeof log;
+    load.log_level = 1;
+    if (syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load) >= 0) log[0] = 0;
+    size_t n = strlen(log);
+    return ThrowErrno(info.Env(), e, "bpf(BPF_PROG_LOAD)", n > 300 ? std::string(log + n - 300) : std::string(log));
+  }
   union bpf_attr attach;
   memset(&attach, 0, sizeof attach);
   attach.target_fd = (uint32_t)cgfd;

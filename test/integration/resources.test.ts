@@ -13,6 +13,12 @@ beforeEach(() => { sb = new Sandbox(); });
 afterEach(() => sb.cleanup());
 
 const MiB = 1024 * 1024;
+/** A pure cgroup v2 host (the v2 VM) has no v1 hierarchies. */
+const V2 = !existsSync('/sys/fs/cgroup/memory') && existsSync('/sys/fs/cgroup/cgroup.controllers');
+/** A container's cgroup file from the host: <v1 hierarchy>/tsrun/<id>/<v1 file>, or tsrun/<id>/<v2 file>. */
+const hostFile = (id: string, controller: string, v1: string, v2: string) => (V2 ? `/sys/fs/cgroup/tsrun/${id}/${v2}` : `/sys/fs/cgroup/${controller}/tsrun/${id}/${v1}`);
+/** The same file from inside a container with a cgroup namespace. */
+const innerFile = (controller: string, v1: string, v2: string) => (V2 ? `/sys/fs/cgroup/${v2}` : `/sys/fs/cgroup/${controller}/${v1}`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(f: () => T | undefined | false, ms = 10_000): Promise<T> {
   for (const t0 = Date.now(); ; await wait(25)) {
@@ -51,17 +57,16 @@ describe.skipIf(skip)('resources', () => {
 
   it('pids.limit 10 stops a fork loop at 10; cpu quota is visible from inside', async () => {
     // busybox sh exits when a fork fails: the loop runs in a subshell that may die.
-    const b = sb.bundle('b', ['sh', '-c', '(while true; do sleep 100 & done) 2>/dev/null; read q < /sys/fs/cgroup/cpu/cpu.cfs_quota_us; echo $q > /tmp/quota; exec sleep 100'], (s) => {
+    const b = sb.bundle('b', ['sh', '-c', `(while true; do sleep 100 & done) 2>/dev/null; read q < ${innerFile('cpu', 'cpu.cfs_quota_us', 'cpu.max')}; echo $q > /tmp/quota; exec sleep 100`], (s) => {
       s.linux!.resources = { pids: { limit: 10 }, cpu: { quota: 50000, period: 100000 } };
     });
     expect(sb.run(['run', '-d', '-b', b, 'pids']).code).toBe(0);
     await until(() => existsSync(join(b, 'rootfs/tmp/quota')));
-    expect(readFileSync(join(b, 'rootfs/tmp/quota'), 'utf8')).toBe('50000\n');
-    const dir = '/sys/fs/cgroup/pids/tsrun/pids';
+    expect(readFileSync(join(b, 'rootfs/tmp/quota'), 'utf8')).toBe(V2 ? '50000 100000\n' : '50000\n');
     // At the limit there were 10: init, the subshell and 8 sleeps; the subshell then died on the
     // refused fork, leaving 9, and the kernel counted the refusal.
-    await until(() => Number(readFileSync(join(dir, 'pids.current'), 'utf8')) === 9);
-    expect(readFileSync(join(dir, 'pids.events'), 'utf8')).toMatch(/^max [1-9]/);
+    await until(() => Number(readFileSync(hostFile('pids', 'pids', 'pids.current', 'pids.current'), 'utf8')) === 9);
+    expect(readFileSync(hostFile('pids', 'pids', 'pids.events', 'pids.events'), 'utf8')).toMatch(/^max [1-9]/);
     expect(JSON.parse(sb.run(['ps', '--format', 'json', 'pids']).stdout)).toHaveLength(9);
   });
 
@@ -80,7 +85,7 @@ describe.skipIf(skip)('resources', () => {
     await until(() => count() > frozen + 2);
     expect(JSON.parse(sb.run(['state', 'pz']).stdout).status).toBe('running');
     expect(sb.run(['update', '--memory', '48m', 'pz']).code).toBe(0);
-    expect(Number(readFileSync('/sys/fs/cgroup/memory/tsrun/pz/memory.limit_in_bytes', 'utf8'))).toBe(48 * MiB);
+    expect(Number(readFileSync(hostFile('pz', 'memory', 'memory.limit_in_bytes', 'memory.max'), 'utf8'))).toBe(48 * MiB);
   });
 
   it('ps --format json lists exactly the container\'s processes; kill --all ends them all; delete leaves no cgroup', async () => {
@@ -101,7 +106,7 @@ describe.skipIf(skip)('resources', () => {
   });
 
   it('without a cgroup namespace the container sees its own cgroup and limits, not the host\'s tree', () => {
-    const b = sb.bundle('b', ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup/memory | grep -c "^tsrun$" || true'], (s) => {
+    const b = sb.bundle('b', ['sh', '-c', `cat ${innerFile('memory', 'memory.limit_in_bytes', 'memory.max')} ${innerFile('pids', 'pids.max', 'pids.max')}; ls ${V2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/memory'} | grep -c "^tsrun$" || true`], (s) => {
       s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup');
       s.linux!.resources = { memory: { limit: 64 * MiB }, pids: { limit: 50 } };
     });
