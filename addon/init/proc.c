@@ -55,12 +55,27 @@ HANDLER(unshare) {
 
 /* A raw clone: CLONE_PARENT makes the runtime (not this helper) the container init's parent, so
  * the runtime can wait for it, and this helper can simply exit. */
+/* The child waits on a pipe until the parent has sent its pid: both write to the one channel, and
+ * the runtime must know the container's pid before any message of the child (a hook sync) arrives. */
 HANDLER(fork) {
   (void)o;
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) < 0) return fail_errno(c, "pipe2", NULL);
   long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
   if (pid < 0) return fail_errno(c, "clone", NULL);
-  if (pid == 0) return 0;
+  if (pid == 0) {
+    close(gate[1]);
+    char b;
+    ssize_t n;
+    do n = read(gate[0], &b, 1); while (n < 0 && errno == EINTR);
+    close(gate[0]);
+    if (n != 1) _exit(1); /* the parent died before reporting the pid */
+    return 0;
+  }
+  close(gate[0]);
   if (send_pid(c, (pid_t)pid) < 0) send_error_and_exit(c);
+  ssize_t w;
+  do w = write(gate[1], "1", 1); while (w < 0 && errno == EINTR);
   _exit(0);
 }
 
