@@ -2,6 +2,8 @@
 #pragma once
 #include <napi.h>
 #include <string>
+#include <sys/types.h>
+#include <vector>
 
 namespace tsrun {
 
@@ -19,6 +21,9 @@ bool ArgIntOr(const Napi::CallbackInfo &info, size_t i, int64_t def, int64_t *ou
 
 // Connects to a unix stream socket path (long paths through /proc/self/fd); -1 with errno and *what.
 int ConnectUnixPath(const std::string &path, const char **what);
+
+// recvmsg that collects SCM_RIGHTS fds (O_CLOEXEC) into *fds, or closes them when fds is null.
+ssize_t RecvWithFds(int sock, void *buf, size_t len, std::vector<int> *fds);
 
 // module registration pieces, one per source file
 void InitFd(Napi::Env env, Napi::Object exports);      // fd.cc

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <vector>
 #include "addon.h"
 
 namespace tsrun {
@@ -43,25 +44,18 @@ static Napi::Value RecvFd(const Napi::CallbackInfo &info) {
   do conn = accept4((int)lfd, nullptr, nullptr, SOCK_CLOEXEC); while (conn < 0 && errno == EINTR);
   if (conn < 0) return ThrowErrno(info.Env(), errno, "accept");
   char payload[4096];
-  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
-  struct iovec iov = {payload, sizeof payload};
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctl.buf;
-  msg.msg_controllen = sizeof ctl.buf;
+  std::vector<int> fds;
   ssize_t n;
-  do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  do n = RecvWithFds(conn, payload, sizeof payload, &fds); while (n < 0 && errno == EINTR);
   int e = errno;
   close(conn);
   if (n < 0) return ThrowErrno(info.Env(), e, "recvmsg");
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) {
+  // go-runc's rule: exactly one fd.
+  if (fds.size() != 1) {
+    for (int f : fds) close(f);
     return ThrowErrno(info.Env(), EPROTO, "recvmsg");
   }
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  int fd = fds[0];
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("fd", Napi::Number::New(info.Env(), fd));
   out.Set("payload", Napi::String::New(info.Env(), payload, (size_t)n));

@@ -56,6 +56,31 @@ static Napi::Value SendMsg(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// recvmsg of up to len bytes; fds that arrive with them (SCM_RIGHTS, made O_CLOEXEC) go to *fds, or
+// are closed when fds is null.
+ssize_t RecvWithFds(int sock, void *buf, size_t len, std::vector<int> *fds) {
+  union { struct cmsghdr h; char buf[CMSG_SPACE(4 * sizeof(int))]; } ctl;
+  struct iovec iov = { buf, len };
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl.buf;
+  msg.msg_controllen = sizeof ctl.buf;
+  ssize_t k = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  for (struct cmsghdr *c = k > 0 && msg.msg_controllen ? CMSG_FIRSTHDR(&msg) : nullptr; c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int got_fd;
+      memcpy(&got_fd, CMSG_DATA(c) + i * sizeof(int), sizeof got_fd);
+      if (fds) fds->push_back(got_fd);
+      else close(got_fd);
+    }
+  }
+  return k;
+}
+
 // Reads exactly n bytes before the deadline (-1 = none). 1 = done, 0 = EOF before the first byte,
 // -1 = error in errno (EPROTO for EOF mid-frame, ETIMEDOUT).
 static int ReadFull(int fd, uint8_t *p, size_t n, int64_t deadline, std::vector<int> *fds = nullptr) {
@@ -72,27 +97,9 @@ static int ReadFull(int fd, uint8_t *p, size_t n, int64_t deadline, std::vector<
     if (r < 0) return -1;
     if (r == 0) { errno = ETIMEDOUT; return -1; }
     // recvmsg, not read: an fd the helper attaches (SCM_RIGHTS) arrives with the frame's bytes.
-    union { struct cmsghdr h; char buf[CMSG_SPACE(4 * sizeof(int))]; } ctl;
-    struct iovec iov = { p + got, n - got };
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctl.buf;
-    msg.msg_controllen = sizeof ctl.buf;
-    ssize_t k = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    ssize_t k = RecvWithFds(fd, p + got, n - got, fds);
     if (k < 0 && errno == ENOTSOCK) k = read(fd, p + got, n - got);
     if (k < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    for (struct cmsghdr *c = k > 0 && msg.msg_controllen ? CMSG_FIRSTHDR(&msg) : nullptr; c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < count; i++) {
-        int got_fd;
-        memcpy(&got_fd, CMSG_DATA(c) + i * sizeof(int), sizeof got_fd);
-        if (fds) fds->push_back(got_fd);
-        else close(got_fd);
-      }
-    }
     if (k < 0) return -1;
     if (k == 0) {
       if (got == 0) return 0;

@@ -4,20 +4,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Sandbox, cgroupDirsOf, created, mountsOf, nsOf, rmCgroup, runIn, skip, sleepMs, stateOf, waitUntil, which } from './helpers.js';
+import { Sandbox, cgroupDirsOf, created, mountsOf, nsOf, rmCgroup, runIn, skip, sleepMs, stateOf, waitUntil, which, refused } from './helpers.js';
 
 let sb: Sandbox;
 beforeEach(() => { sb = new Sandbox(); });
 afterEach(() => sb.cleanup());
 
-function refused(id: string, edit: Parameters<Sandbox['bundle']>[2]): string {
-  const b = sb.bundle(`b-${id}`, ['true'], edit);
-  const r = sb.run(['create', '-b', b, id]);
-  expect(r.code).not.toBe(0);
-  expect(r.stderr).not.toBe('');
-  expect(stateOf(sb, id)).toBeUndefined();
-  return r.stderr;
-}
 
 const NS_FILE: Record<string, string> = { pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time' };
 const USERNS = (s: Parameters<NonNullable<Parameters<Sandbox['bundle']>[2]>>[0]) => {
@@ -70,20 +62,20 @@ describe.skipIf(skip)('config-linux.md: namespaces', () => {
   });
 
   it('config-linux.md: "This value MUST be an absolute path in the runtime mount namespace." (namespaces[].path)', () => {
-    refused('nsrel', (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: 'proc/1/ns/net' } : n))));
+    refused(sb, 'nsrel', (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: 'proc/1/ns/net' } : n))));
   });
 
   it('config-linux.md: "The runtime MUST generate an error if path is not associated with a namespace of type type."', () => {
     const a = sb.bundle('a', ['sleep', '100']);
     const apid = created(sb, a, 'other');
-    refused('nswrong', (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${apid}/ns/uts` } : n))));
+    refused(sb, 'nswrong', (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${apid}/ns/uts` } : n))));
     const file = join(sb.dir, 'plain');
     writeFileSync(file, '');
-    refused('nsfile', (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: file } : n))));
+    refused(sb, 'nsfile', (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: file } : n))));
   });
 
   it('config-linux.md: "If a namespaces field contains duplicated namespaces with same type, the runtime MUST generate an error."', () => {
-    refused('nsdup', (s) => s.linux!.namespaces!.push({ type: 'pid' }));
+    refused(sb, 'nsdup', (s) => s.linux!.namespaces!.push({ type: 'pid' }));
   });
 
   it('config-linux.md: uidMappings/gidMappings (field effect) and "The runtime SHOULD NOT modify the ownership of referenced filesystems to realize the mapping."', () => {
@@ -181,7 +173,7 @@ describe.skipIf(skip)('config-linux.md: control groups', () => {
   });
 
   it('config-linux.md: "Runtimes MAY consider certain cgroupsPath values to be invalid, and MUST generate an error if this is the case."', () => {
-    expect(refused('cgsd', (s) => (s.linux!.cgroupsPath = 'system.slice:tsrun:x'))).toMatch(/cgroupsPath/);
+    expect(refused(sb, 'cgsd', (s) => (s.linux!.cgroupsPath = 'system.slice:tsrun:x'))).toMatch(/cgroupsPath/);
   });
 
   it('config-linux.md: "Runtimes SHOULD NOT change the ownership of container cgroups when cgroups v1 is in use."', () => {
@@ -253,14 +245,14 @@ describe.skipIf(skip)('config-linux.md: control groups', () => {
   });
 
   it('config-linux.md: "The runtime MUST generate an error when the configuration refers to a cgroup controller that is not present or that cannot be enabled." (unified, on this cgroup v1 host)', () => {
-    refused('uni', (s) => (s.linux!.resources = { unified: { 'memory.max': '100000000' } }));
+    refused(sb, 'uni', (s) => (s.linux!.resources = { unified: { 'memory.max': '100000000' } }));
   });
 
   it('runtime.md: "If the runtime cannot apply a property as specified in the configuration, it MUST generate an error and a new container MUST NOT be created." (a resource whose controller is not mounted here: net_cls / hugetlb / rdma)', () => {
     const mounted = (c: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / - cgroup /.test(l) && l.split(' - ')[1].split(' ')[2]?.split(',').includes(c));
-    if (!mounted('net_cls')) refused('ncls', (s) => (s.linux!.resources = { network: { classID: 5 } }));
-    if (!mounted('hugetlb')) refused('huge', (s) => (s.linux!.resources = { hugepageLimits: [{ pageSize: '2MB', limit: 2 << 20 }] }));
-    if (!mounted('rdma')) refused('rdma', (s) => (s.linux!.resources = { rdma: { mlx5_0: { hcaHandles: 3 } } }));
+    if (!mounted('net_cls')) refused(sb, 'ncls', (s) => (s.linux!.resources = { network: { classID: 5 } }));
+    if (!mounted('hugetlb')) refused(sb, 'huge', (s) => (s.linux!.resources = { hugepageLimits: [{ pageSize: '2MB', limit: 2 << 20 }] }));
+    if (!mounted('rdma')) refused(sb, 'rdma', (s) => (s.linux!.resources = { rdma: { mlx5_0: { hcaHandles: 3 } } }));
   });
 });
 
@@ -268,7 +260,7 @@ describe.skipIf(skip)('config-linux.md: intelRdt', () => {
   it('config-linux.md: "If no mounted resctrl pseudo-filesystem is available in the runtime mount namespace, the runtime MUST generate an error."', () => {
     const resctrl = readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ');
     expect(resctrl, 'this host has resctrl mounted; the sentence cannot be checked here').toBe(false);
-    refused('rdt', (s) => (s.linux!.intelRdt = { closID: 'spec' }));
+    refused(sb, 'rdt', (s) => (s.linux!.intelRdt = { closID: 'spec' }));
   });
 });
 
@@ -294,20 +286,20 @@ describe.skipIf(skip)('config-linux.md: seccomp', () => {
   });
 
   it('config-linux.md: "When the action doesn\'t support an errno, the runtime MUST print and error and fail." (defaultErrnoRet and syscalls[].errnoRet)', () => {
-    expect(refused('e1', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_KILL', defaultErrnoRet: 1, syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] }))).toMatch(/defaultErrnoRet/);
-    expect(refused('e2', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL', errnoRet: 1 }] }))).toMatch(/errnoRet/);
+    expect(refused(sb, 'e1', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_KILL', defaultErrnoRet: 1, syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] }))).toMatch(/defaultErrnoRet/);
+    expect(refused(sb, 'e2', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL', errnoRet: 1 }] }))).toMatch(/errnoRet/);
   });
 
   it('config-linux.md: "This field MUST NOT be set if listenerPath is not set." (listenerMetadata)', () => {
-    refused('lm', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerMetadata: 'x', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }));
+    refused(sb, 'lm', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerMetadata: 'x', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] }));
   });
 
   it('config-linux.md: "names MUST contain at least one entry."', () => {
-    refused('nm', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [], action: 'SCMP_ACT_ERRNO' }] }));
+    refused(sb, 'nm', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: [], action: 'SCMP_ACT_ERRNO' }] }));
   });
 
   it('config-linux.md: "If sending to this socket fails, the runtime MUST generate an error."', () => {
-    refused('lp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: join(sb.dir, 'nobody-listens.sock'), syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }));
+    refused(sb, 'lp', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: join(sb.dir, 'nobody-listens.sock'), syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }));
   });
 
   it.skipIf(!which('python3'))('config-linux.md: listenerPath: "This socket MUST use AF_UNIX domain and SOCK_STREAM type." / "The runtime MUST send exactly one container process state per connection." / "The connection MUST NOT be reused and it MUST be closed after sending a seccomp state." / "The container runtime MUST send the container process state over the UNIX socket as regular payload serialized in JSON and file descriptors MUST be sent using SCM_RIGHTS." / "If more than one sendmsg(2) is used, the file descriptors MUST be sent only in the first call."', async () => {
@@ -382,7 +374,7 @@ describe.skipIf(skip)('config-linux.md: rootfsPropagation, maskedPaths, readonly
   });
 
   it('config-linux.md: "The values MUST be absolute paths in the container namespace." (maskedPaths, readonlyPaths)', () => {
-    refused('mprel', (s) => (s.linux!.maskedPaths = ['proc/kcore']));
-    refused('roprel', (s) => (s.linux!.readonlyPaths = ['proc/sys']));
+    refused(sb, 'mprel', (s) => (s.linux!.maskedPaths = ['proc/kcore']));
+    refused(sb, 'roprel', (s) => (s.linux!.readonlyPaths = ['proc/sys']));
   });
 });

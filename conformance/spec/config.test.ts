@@ -6,34 +6,25 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Hook } from '../../src/config/gen/config.js';
 import { TSRUN } from '../../test/helpers/env.js';
-import { Sandbox, created, mountsOf, nsOf, rmCgroup, runIn, skip, stateOf, waitStatus, waitUntil } from './helpers.js';
+import { Sandbox, created, mountsOf, nsOf, rmCgroup, runIn, skip, stateOf, waitStatus, waitUntil, refused } from './helpers.js';
 
 let sb: Sandbox;
 beforeEach(() => { sb = new Sandbox(); });
 afterEach(() => sb.cleanup());
 
-/** create must fail with a message; nothing is left behind. */
-function refused(id: string, edit: Parameters<Sandbox['bundle']>[2]): string {
-  const b = sb.bundle(`b-${id}`, ['true'], edit);
-  const r = sb.run(['create', '-b', b, id]);
-  expect(r.code).not.toBe(0);
-  expect(r.stderr).not.toBe('');
-  expect(stateOf(sb, id)).toBeUndefined();
-  return r.stderr;
-}
 
 describe.skipIf(skip)('config.md: ociVersion, root', () => {
   it('config.md: "ociVersion (string, REQUIRED) MUST be in SemVer v2.0.0 format" (with "Runtimes MUST generate an error when invalid or unsupported values are encountered.")', () => {
-    expect(refused('v1', (s) => (s.ociVersion = '1.0'))).toMatch(/ociVersion/);
-    expect(refused('v2', (s) => delete (s as { ociVersion?: string }).ociVersion)).toMatch(/ociVersion/);
+    expect(refused(sb, 'v1', (s) => (s.ociVersion = '1.0'))).toMatch(/ociVersion/);
+    expect(refused(sb, 'v2', (s) => delete (s as { ociVersion?: string }).ociVersion)).toMatch(/ociVersion/);
   });
 
   it('config.md: "On all other platforms, this field is REQUIRED." (root)', () => {
-    expect(refused('nr', (s) => delete (s as { root?: unknown }).root)).toMatch(/root/);
+    expect(refused(sb, 'nr', (s) => delete (s as { root?: unknown }).root)).toMatch(/root/);
   });
 
   it('config.md: "A directory MUST exist at the path declared by the field." (root.path; a missing one is an error)', () => {
-    refused('np', (s) => (s.root!.path = 'no-such-rootfs'));
+    refused(sb, 'np', (s) => (s.root!.path = 'no-such-rootfs'));
   });
 
   it('config.md: "On POSIX platforms, path is either an absolute path or a relative path to the bundle." (absolute root.path)', () => {
@@ -84,8 +75,8 @@ describe.skipIf(skip)('config.md: mounts', () => {
 
   it('config.md: "If specified, it MUST be specified along with gidMappings." / "If specified, it MUST be specified along with uidMappings." (mounts[].uidMappings/gidMappings)', () => {
     const map = [{ containerID: 0, hostID: 1000, size: 1 }];
-    refused('um', (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['bind', 'idmap'], uidMappings: map }));
-    refused('gm', (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['bind', 'idmap'], gidMappings: map }));
+    refused(sb, 'um', (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['bind', 'idmap'], uidMappings: map }));
+    refused(sb, 'gm', (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['bind', 'idmap'], gidMappings: map }));
   });
 
   it('config.md: "idmap ... If there are no uidMappings and gidMappings specified and the container isn\'t using user namespaces, an error MUST be returned."', () => {
@@ -245,7 +236,7 @@ describe.skipIf(skip)('config.md: process', () => {
   });
 
   it('config.md: "cwd (string, REQUIRED) is the working directory that will be set for the executable. This value MUST be an absolute path."', () => {
-    refused('cwdrel', (s) => (s.process!.cwd = 'tmp'));
+    refused(sb, 'cwdrel', (s) => (s.process!.cwd = 'tmp'));
     const r = runIn(sb, 'cwd', ['pwd'], (s) => (s.process!.cwd = '/var'));
     expect(r.stdout).toBe('/var\n');
   });
@@ -260,7 +251,7 @@ describe.skipIf(skip)('config.md: process', () => {
   });
 
   it('config.md: rlimits: "The runtime MUST generate an error for any values which cannot be mapped to a relevant kernel interface."', () => {
-    refused('rlbad', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NO_SUCH', soft: 1, hard: 1 }]));
+    refused(sb, 'rlbad', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NO_SUCH', soft: 1, hard: 1 }]));
   });
 
   it('config.md: "For each entry in rlimits, a getrlimit(3) on type MUST succeed." / "rlim.rlim_cur MUST match the configured value." / "rlim.rlim_max MUST match the configured value."', () => {
@@ -273,7 +264,7 @@ describe.skipIf(skip)('config.md: process', () => {
   });
 
   it('config.md: "If rlimits contains duplicated entries with same type, the runtime MUST generate an error."', () => {
-    refused('rldup', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, { type: 'RLIMIT_NOFILE', soft: 2, hard: 2 }]));
+    refused(sb, 'rldup', (s) => (s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }, { type: 'RLIMIT_NOFILE', soft: 2, hard: 2 }]));
   });
 
   it('config.md: capabilities: "Any value which cannot be mapped to a relevant kernel interface, or cannot be granted otherwise MUST be logged as a warning by the runtime. Runtimes SHOULD NOT fail if the container configuration requests capabilities that cannot be granted"', () => {
@@ -366,11 +357,11 @@ const entries = (log: string): Entry[] => (existsSync(log) ? readFileSync(log, '
 
 describe.skipIf(skip)('config.md: hooks', () => {
   it('config.md: "This specification extends the IEEE standard in that path MUST be absolute." (hooks)', () => {
-    refused('hrel', (s) => (s.hooks = { createRuntime: [{ path: 'bin/true' }] }));
+    refused(sb, 'hrel', (s) => (s.hooks = { createRuntime: [{ path: 'bin/true' }] }));
   });
 
   it('config.md: "If set, timeout MUST be greater than zero." (hooks)', () => {
-    refused('hto', (s) => (s.hooks = { createRuntime: [{ path: '/bin/true', timeout: 0 }] }));
+    refused(sb, 'hto', (s) => (s.hooks = { createRuntime: [{ path: '/bin/true', timeout: 0 }] }));
   });
 
   it('config.md: "Hooks MUST be called in the listed order." / "The state of the container MUST be passed to hooks over stdin so that they may do work appropriate to the current state of the container."', () => {
@@ -496,8 +487,8 @@ describe.skipIf(skip)('config.md: hooks', () => {
 
 describe.skipIf(skip)('config.md: annotations, extensibility, valid values', () => {
   it('config.md: "Keys MUST NOT be an empty string." / "Values MUST be strings." (an error, as "Runtimes MUST generate an error when invalid or unsupported values are encountered.")', () => {
-    refused('ak', (s) => (s.annotations = { '': 'x' }));
-    refused('av', (s) => (s.annotations = { 'com.example.n': 5 as unknown as string }));
+    refused(sb, 'ak', (s) => (s.annotations = { '': 'x' }));
+    refused(sb, 'av', (s) => (s.annotations = { 'com.example.n': 5 as unknown as string }));
   });
 
   it('config.md: "Runtimes MUST handle unknown annotation keys like any other unknown property." (ignored, and reported in the state)', () => {
@@ -528,9 +519,9 @@ describe.skipIf(skip)('config.md: annotations, extensibility, valid values', () 
   });
 
   it('config.md: "Runtimes MUST generate an error when invalid or unsupported values are encountered."', () => {
-    refused('iv1', (s) => s.linux!.namespaces!.push({ type: 'bogus' as 'pid' }));
-    refused('iv2', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_BOGUS' as 'SCMP_ACT_ALLOW' }));
-    refused('iv3', (s) => (s.process!.user = { uid: -1, gid: 0 }));
-    refused('iv4', (s) => (s.linux!.rootfsPropagation = 'sideways' as 'shared'));
+    refused(sb, 'iv1', (s) => s.linux!.namespaces!.push({ type: 'bogus' as 'pid' }));
+    refused(sb, 'iv2', (s) => (s.linux!.seccomp = { defaultAction: 'SCMP_ACT_BOGUS' as 'SCMP_ACT_ALLOW' }));
+    refused(sb, 'iv3', (s) => (s.process!.user = { uid: -1, gid: 0 }));
+    refused(sb, 'iv4', (s) => (s.linux!.rootfsPropagation = 'sideways' as 'shared'));
   });
 });

@@ -111,3 +111,13 @@ export function rmCgroup(rel: string): void {
     }
   }
 }
+
+/** create must fail with a message, and nothing is left behind. Returns the message. */
+export function refused(sb: Sandbox, id: string, edit: Parameters<Sandbox['bundle']>[2]): string {
+  const b = sb.bundle(`b-${id}`, ['true'], edit);
+  const r = sb.run(['create', '-b', b, id]);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).not.toBe('');
+  expect(stateOf(sb, id)).toBeUndefined();
+  return r.stderr;
+}
