@@ -59,8 +59,7 @@ export class Runtime {
 
   /** Creates, starts and waits for the container; resolves to its exit status (128+N for a signal). */
   async run(id: string, bundle: string, opts: LaunchOptions & { keep?: boolean } = {}): Promise<number> {
-    const spec = loadBundle(bundle).spec;
-    return run({ ...this.options(id, bundle, opts, false), keep: opts.keep, terminal: !!spec.process?.terminal });
+    return run({ ...this.options(id, bundle, opts, false), keep: opts.keep });
   }
 
   /** The launch plan for a bundle, without running anything (what `create --dry-run` prints). */

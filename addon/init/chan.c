@@ -151,6 +151,22 @@ int op_sync(struct ctx *c, const struct op *o) {
   return wait_ack(c);
 }
 
+/* One sendmsg of len bytes carrying one fd (SCM_RIGHTS). Returns the bytes sent, or -1. */
+ssize_t send_with_fd(int sock, const void *buf, size_t len, int passfd) {
+  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct iovec iov = { (void *)buf, len };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &passfd, sizeof passfd);
+  ssize_t n;
+  do n = sendmsg(sock, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  return n;
+}
+
 /* fd{kind, step} with the fd attached to the frame header (SCM_RIGHTS), then wait for ack. */
 int chan_send_fd(struct ctx *c, uint32_t kind, int passfd) {
   uint8_t frame[16];
@@ -159,17 +175,6 @@ int chan_send_fd(struct ctx *c, uint32_t kind, int passfd) {
   put_le(frame + 6, 0, 2);
   put_le(frame + 8, kind, 4);
   put_le(frame + 12, c->step, 4);
-  union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } ctl;
-  memset(&ctl, 0, sizeof ctl);
-  struct iovec iov = { frame, sizeof frame };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &passfd, sizeof passfd);
-  ssize_t n;
-  do n = sendmsg(c->chan, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n != (ssize_t)sizeof frame) return fail_errno(c, "sendmsg", "fd");
+  if (send_with_fd(c->chan, frame, sizeof frame, passfd) != (ssize_t)sizeof frame) return fail_errno(c, "sendmsg", "fd");
   return wait_ack(c);
 }

@@ -64,21 +64,6 @@ HANDLER(symlink) {
   return r < 0 && e != EEXIST ? fail(c, e, "symlink", o->u.symlink.path.s) : 0;
 }
 
-static int send_fd(int sock, int fd, const char *payload) {
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  memset(cbuf, 0, sizeof cbuf);
-  struct iovec iov = { (void *)payload, strlen(payload) };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-  ssize_t n;
-  do n = sendmsg(sock, &mh, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  return n < 0 ? -1 : 0;
-}
-
 /* Opens the pty pair from the container's own devpts instance and hands the master out. */
 static int open_pty(struct ctx *c, const struct op_console *k, int *peer) {
   int m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -89,7 +74,7 @@ static int open_pty(struct ctx *c, const struct op_console *k, int *peer) {
   if (ioctl(m, TIOCSPTLCK, &unlock) < 0) what = "unlockpt";
   else if (k->rows > 0 && ioctl(m, TIOCSWINSZ, &ws) < 0) what = "TIOCSWINSZ";
   else if ((*peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) what = "TIOCGPTPEER";
-  else if (send_fd((int)k->socket_fd, m, "/dev/ptmx") < 0) what = "sendmsg";
+  else if (send_with_fd((int)k->socket_fd, "/dev/ptmx", strlen("/dev/ptmx"), m) < 0) what = "sendmsg";
   int e = errno;
   close(m);
   close((int)k->socket_fd);

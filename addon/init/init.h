@@ -43,6 +43,7 @@ const char *fd_path(char buf[32], int fd);
 
 /* Op handlers, one per op code (see dispatch in main.c). Each returns 0 or fail(...). */
 int chan_send_fd(struct ctx *c, uint32_t kind, int passfd);
+ssize_t send_with_fd(int sock, const void *buf, size_t len, int passfd);
 #define HANDLER(name) int op_##name(struct ctx *c, const struct op *o)
 HANDLER(set_dumpable); HANDLER(write_file); HANDLER(setrlimit); HANDLER(setns); HANDLER(unshare);
 HANDLER(fork); HANDLER(report_pid); HANDLER(setsid); HANDLER(sethostname); HANDLER(setdomainname);

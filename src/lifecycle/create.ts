@@ -35,6 +35,8 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** --pidfd-socket: a pidfd of the container's init is sent there (SCM_RIGHTS), as runc does. */
   pidfdSocket?: string;
+  /** The bundle when the caller has already loaded and validated it (run). */
+  loaded?: Bundle;
   store: StateStore;
   log: Logger;
 }
@@ -83,7 +85,7 @@ export function stateJson(rec: ContainerRecord, status: string): string {
 
 export function create(opts: CreateOptions): ContainerRecord {
   const { store, log, id } = opts;
-  const bundle = loadBundle(opts.bundle);
+  const bundle = opts.loaded ?? loadBundle(opts.bundle);
   const plan = planFor(bundle, opts);
   for (const w of notApplied(bundle.spec)) log.warn(`create ${id}: ${w.text}`);
   for (const w of plan.warnings ?? []) log.warn(`create ${id}: ${w}`);

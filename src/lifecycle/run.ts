@@ -3,6 +3,7 @@
 import { closeSync } from 'node:fs';
 import { listenConsole, proxyTerminal } from '../io/tty.js';
 import { sys } from '../sys/index.js';
+import { loadBundle } from '../config/load.js';
 import { create, type CreateOptions } from './create.js';
 import { destroy, start } from './lifecycle.js';
 import { SIGNALS } from './signals.js';
@@ -10,8 +11,6 @@ import { SIGNALS } from './signals.js';
 export interface RunOptions extends CreateOptions {
   keep?: boolean;
   noSubreaper?: boolean;
-  /** process.terminal of the config (a foreground run then proxies the terminal). */
-  terminal?: boolean;
 }
 
 const FORWARDED = ['HUP', 'INT', 'QUIT', 'TERM', 'USR2', 'WINCH', 'CONT', 'TSTP', 'TTIN', 'TTOU', 'ALRM'] as const;
@@ -24,8 +23,11 @@ export async function run(opts: RunOptions): Promise<number> {
   }
   const n = sys();
   if (!opts.noSubreaper) n.setSubreaper();
-  // A terminal and no console socket: tsrun is the client and proxies the terminal itself.
-  const listener = opts.terminal && !opts.consoleSocket ? listenConsole() : undefined;
+  // Loaded once here: create uses it, and a terminal with no console socket means tsrun is the client
+  // and proxies the terminal itself.
+  const loaded = loadBundle(opts.bundle);
+  opts = { ...opts, loaded };
+  const listener = loaded.spec.process?.terminal && !opts.consoleSocket ? listenConsole() : undefined;
   let proxy: { stop(): void } | undefined;
   let rec;
   try {

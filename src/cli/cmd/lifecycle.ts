@@ -71,7 +71,7 @@ export function deleteCmd(ctx: Ctx): number {
 export async function runCmd(ctx: Ctx): Promise<number> {
   const opts = { ...createOptions(ctx, !!ctx.flags.detach), keep: !!ctx.flags.keep, noSubreaper: !!ctx.flags['no-subreaper'] };
   try {
-    return await run({ ...opts, terminal: !!loadBundle(opts.bundle).spec.process?.terminal });
+    return await run(opts);
   } catch (e) {
     if (e instanceof TsrunError) e.withContext(`run ${opts.id}`);
     throw e;
