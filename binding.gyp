@@ -6,6 +6,7 @@
         "addon/src/module.cc",
         "addon/src/errors.cc",
         "addon/src/fd.cc",
+        "addon/src/files.cc",
         "addon/src/msg.cc",
         "addon/src/pidfd.cc",
         "addon/src/spawn.cc",
@@ -18,8 +19,9 @@
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra"],
       "cflags_cc": ["-fno-exceptions"],
-      "ldflags": ["-Wl,-z,now", "-Wl,-z,relro"],
-      "libraries": ["-lseccomp"]
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,-z,now", "-Wl,-z,relro", "-Wl,--exclude-libs,ALL", "-Wl,--gc-sections"],
+      "cflags_cc+": ["-ffunction-sections", "-fdata-sections"],
+      "libraries": ["-l:libseccomp.a"]
     }
   ]
 }

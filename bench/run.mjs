@@ -39,6 +39,12 @@ mkdirSync(W, { recursive: true });
 const { makeBusyboxBundle } = createRequire(import.meta.url)(join(ROOT, 'dist/api.cjs'));
 makeBusyboxBundle(join(W, 'true'), ['/bin/true']);
 makeBusyboxBundle(join(W, 'sleep'), ['/bin/sleep', '100000']);
+// crun 1.8 refuses ociVersion 1.3.0 ("unknown version specified"); every runtime gets the same 1.0.2
+// config (nothing in it is newer).
+for (const b of ['true', 'sleep']) {
+  const f = join(W, b, 'config.json');
+  writeFileSync(f, readFileSync(f, 'utf8').replace(/"ociVersion":\s*"[^"]*"/, '"ociVersion": "1.0.2"'));
+}
 
 // Each runtime is a command plus a shell prelude (`pre`): commands run under `sh -c`, and hyperfine
 // subtracts the shell's own start.
@@ -75,7 +81,8 @@ const ops = {
   start: { prepare: (rt) => `${clean(rt)}; ${newId(rt)}; ${rt.cmd} create -b ${B} $(cat ${rtIds(rt)})`, command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} start $id`, teardown: clean },
   state: { setup: (rt) => `${rt.cmd} delete -f bstate-${rt.name} >/dev/null 2>&1; ${rt.cmd} create -b ${B} bstate-${rt.name}`, command: (rt) => `exec ${rt.cmd} state bstate-${rt.name} >/dev/null`, teardown: (rt) => `${rt.cmd} delete -f bstate-${rt.name}` },
   kill: { prepare: (rt) => `${clean(rt)}; ${newId(rt)}; ${rt.cmd} run -d -b ${S} $(cat ${rtIds(rt)}) </dev/null >/dev/null 2>&1`, command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} kill $id KILL`, teardown: clean },
-  delete: { prepare: (rt) => `${clean(rt)}; ${newId(rt)}; ${rt.cmd} run --keep -b ${B} $(cat ${rtIds(rt)}) >/dev/null`, command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} delete $id`, teardown: clean },
+  // A stopped container: create, start, wait until /bin/true has exited (crun 1.8 has no `run --keep`).
+  delete: { prepare: (rt) => `${clean(rt)}; ${newId(rt)}; id=$(cat ${rtIds(rt)}); ${rt.cmd} create -b ${B} $id >/dev/null && ${rt.cmd} start $id && while ${rt.cmd} state $id | grep -q '"running"'; do sleep 0.001; done`, command: (rt) => `read id < ${rtIds(rt)}; exec ${rt.cmd} delete $id`, teardown: clean },
   'seq100 (100 x run)': {
     runs: 1,
     command: (rt) => `p=$(cat /proc/sys/kernel/random/uuid | cut -c1-6); i=0; while [ $i -lt 100 ]; do ${rt.cmd} run -b ${B} s$p-$i >/dev/null || exit 1; i=$((i+1)); done`,

@@ -5,7 +5,7 @@
 //   node scripts/build-single.mjs [--out FILE]     (runs the normal build first)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,13 +22,11 @@ try {
   process.exit(1);
 }
 
-// The validators require a few ajv runtime helpers (ajv/dist/runtime/*): bundle them in.
+// The validators, one file per schema, as Bun bytecode (each .js with its .jsc; already self-contained).
 const gen = join(root, 'build/single');
-mkdirSync(join(gen, 'build/gen'), { recursive: true });
-const esbuild = await import('esbuild');
-await esbuild.build({ entryPoints: [join(root, 'build/gen/validators.js')], outfile: join(gen, 'build/gen/validators.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', minifySyntax: true, logLevel: 'warning' });
-
-const files = { 'build/Release/tsrun.node': ['addon', root], 'build/tsrun-init': ['init', root], 'build/gen/validators.js': ['validators', gen] };
+mkdirSync(gen, { recursive: true });
+const files = { 'build/Release/tsrun.node': ['addon', root], 'build/tsrun-init': ['init', root] };
+for (const f of readdirSync(join(root, 'build/gen/validators-bun')).sort()) files[`build/gen/validators-bun/${f}`] = [`v_${f.replace(/\W/g, '_')}`, root];
 const hash = createHash('sha256');
 for (const [rel, [, dir]] of Object.entries(files)) hash.update(rel).update(readFileSync(join(dir, rel)));
 hash.update(readFileSync(join(root, 'dist/tsrun.cjs')));

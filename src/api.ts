@@ -3,7 +3,7 @@
 //   await rt.create('c1', '/path/to/bundle');  await rt.start('c1');  await rt.state('c1');
 import { loadBundle } from './config/load.js';
 import { Logger, type LogOptions } from './io/log.js';
-import { create, planFor, type CreateOptions } from './lifecycle/create.js';
+import { create, dryRunPlan, type CreateOptions } from './lifecycle/create.js';
 import { destroy, kill, start } from './lifecycle/lifecycle.js';
 import { run } from './lifecycle/run.js';
 import { parseSignal } from './lifecycle/signals.js';
@@ -64,7 +64,7 @@ export class Runtime {
 
   /** The launch plan for a bundle, without running anything (what `create --dry-run` prints). */
   plan(id: string, bundle: string, opts: LaunchOptions = {}): InitPlan {
-    return planFor(loadBundle(bundle), this.options(id, bundle, opts, true));
+    return dryRunPlan(loadBundle(bundle), this.options(id, bundle, opts, true));
   }
 }
 

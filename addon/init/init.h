@@ -45,7 +45,7 @@ const char *fd_path(char buf[32], int fd);
 int chan_send_fd(struct ctx *c, uint32_t kind, int passfd);
 ssize_t send_with_fd(int sock, const void *buf, size_t len, int passfd);
 #define HANDLER(name) int op_##name(struct ctx *c, const struct op *o)
-HANDLER(set_dumpable); HANDLER(write_file); HANDLER(setrlimit); HANDLER(setns); HANDLER(unshare);
+HANDLER(set_dumpable); HANDLER(join_cgroup); HANDLER(write_file); HANDLER(setrlimit); HANDLER(setns); HANDLER(unshare);
 HANDLER(fork); HANDLER(report_pid); HANDLER(setsid); HANDLER(sethostname); HANDLER(setdomainname);
 HANDLER(open_root); HANDLER(mount); HANDLER(mount_setattr); HANDLER(mkdir); HANDLER(mknod);
 HANDLER(symlink); HANDLER(pivot_root); HANDLER(move_root); HANDLER(mask_path); HANDLER(readonly_path);

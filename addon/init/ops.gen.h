@@ -10,12 +10,14 @@ enum { HOOK_CREATECONTAINER = 3, HOOK_STARTCONTAINER = 4 };
 enum { FD_SECCOMPLISTENER = 1 };
 enum { MKDIR_NONE = 0, MKDIR_DIR = 1, MKDIR_FILE = 2 };
 enum { PLAN_FLAG_BIT_TRACE = 0 };
-enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_CHROOT_ROOT = 45, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_EXEC = 36 };
+enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_JOIN_CGROUP = 46, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_CHROOT_ROOT = 45, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_EXEC = 36 };
 
 /* prctl(PR_SET_DUMPABLE, on) */
 struct op_set_dumpable { uint64_t on; };
 /* open(path, O_WRONLY|O_NOFOLLOW|O_CLOEXEC) in the current root and write data in one write(); used for oom_score_adj, sysctl */
 struct op_write_file { struct pstr path; struct pstr data; };
+/* write "0" to fd (a cgroup v1 tasks file the runtime opened) and close it: the helper moves its own thread, which the kernel does without the global threadgroup lock (and the RCU grace period, ~10-30 ms) that writing a pid to cgroup.procs takes */
+struct op_join_cgroup { uint64_t fd; };
 /* prlimit(0, resource, {soft, hard}); RLIM_INFINITY is 2^64-1 */
 struct op_setrlimit { uint64_t resource; uint64_t soft; uint64_t hard; };
 /* open(path, O_RDONLY|O_CLOEXEC), setns(fd, nstype), close */
@@ -108,6 +110,7 @@ struct op {
   union {
     struct op_set_dumpable set_dumpable;
     struct op_write_file write_file;
+    struct op_join_cgroup join_cgroup;
     struct op_setrlimit setrlimit;
     struct op_setns setns;
     struct op_unshare unshare;
@@ -158,6 +161,7 @@ static inline const char *op_name(uint16_t code) {
   switch (code) {
   case OP_SET_DUMPABLE: return "set_dumpable";
   case OP_WRITE_FILE: return "write_file";
+  case OP_JOIN_CGROUP: return "join_cgroup";
   case OP_SETRLIMIT: return "setrlimit";
   case OP_SETNS: return "setns";
   case OP_UNSHARE: return "unshare";
@@ -211,6 +215,7 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   switch (code) {
   case OP_SET_DUMPABLE: return (rd_u64(r, &o->u.set_dumpable.on) < 0) ? -1 : 0;
   case OP_WRITE_FILE: return (rd_str(r, &o->u.write_file.path) < 0 || rd_str(r, &o->u.write_file.data) < 0) ? -1 : 0;
+  case OP_JOIN_CGROUP: return (rd_u64(r, &o->u.join_cgroup.fd) < 0) ? -1 : 0;
   case OP_SETRLIMIT: return (rd_u64(r, &o->u.setrlimit.resource) < 0 || rd_u64(r, &o->u.setrlimit.soft) < 0 || rd_u64(r, &o->u.setrlimit.hard) < 0) ? -1 : 0;
   case OP_SETNS: return (rd_str(r, &o->u.setns.path) < 0 || rd_u64(r, &o->u.setns.nstype) < 0) ? -1 : 0;
   case OP_UNSHARE: return (rd_u64(r, &o->u.unshare.flags) < 0) ? -1 : 0;

@@ -29,6 +29,15 @@ HANDLER(write_file) {
   return n == (ssize_t)w->data.len ? 0 : fail(c, e, "write", w->path.s);
 }
 
+HANDLER(join_cgroup) {
+  int fd = (int)o->u.join_cgroup.fd;
+  /* "0" is the writing thread itself; the helper is single-threaded, so it is the whole process. */
+  ssize_t n = write(fd, "0", 1);
+  int e = errno;
+  close(fd);
+  return n == 1 ? 0 : fail(c, n < 0 ? e : EIO, "write", "0 to the cgroup tasks file");
+}
+
 HANDLER(setrlimit) {
   struct { uint64_t cur, max; } lim = { o->u.setrlimit.soft, o->u.setrlimit.hard };
   if (syscall(SYS_prlimit64, 0, (int)o->u.setrlimit.resource, &lim, NULL) < 0) {

@@ -10,6 +10,8 @@ namespace tsrun {
 // Throws an Error shaped like Node's fs errors: code ("ENOENT"), errno (the positive errno number),
 // syscall, path (when given) and a message "<syscall> <path>: <strerror>". Returns undefined.
 Napi::Value ThrowErrno(Napi::Env env, int err, const char *syscall, const std::string &path = "");
+// The same error, not thrown (to reject a promise with).
+Napi::Error ErrnoError(Napi::Env env, int err, const char *syscall, const std::string &path = "");
 // Throws a TypeError about argument i; returns false so callers can `if (!Arg...) return`.
 bool ThrowArg(const Napi::CallbackInfo &info, size_t i, const char *what);
 
@@ -32,5 +34,6 @@ void InitSpawn(Napi::Env env, Napi::Object exports);   // spawn.cc
 void InitPidfd(Napi::Env env, Napi::Object exports);   // pidfd.cc
 void InitConsole(Napi::Env env, Napi::Object exports); // console.cc
 void InitBpf(Napi::Env env, Napi::Object exports);     // bpf.cc
+void InitFiles(Napi::Env env, Napi::Object exports);   // files.cc
 
 }  // namespace tsrun

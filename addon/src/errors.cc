@@ -15,6 +15,11 @@ static std::string ErrnoName(int err) {
 }
 
 Napi::Value ThrowErrno(Napi::Env env, int err, const char *syscall, const std::string &path) {
+  ErrnoError(env, err, syscall, path).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Error ErrnoError(Napi::Env env, int err, const char *syscall, const std::string &path) {
   std::string msg = syscall;
   if (!path.empty()) msg += " " + path;
   msg += ": ";
@@ -24,8 +29,7 @@ Napi::Value ThrowErrno(Napi::Env env, int err, const char *syscall, const std::s
   e.Set("errno", Napi::Number::New(env, err));
   e.Set("syscall", Napi::String::New(env, syscall));
   if (!path.empty()) e.Set("path", Napi::String::New(env, path));
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
+  return e;
 }
 
 bool ThrowArg(const Napi::CallbackInfo &info, size_t i, const char *what) {

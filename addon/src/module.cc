@@ -13,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tsrun::InitSeccomp(env, exports);
   tsrun::InitConsole(env, exports);
   tsrun::InitBpf(env, exports);
+  tsrun::InitFiles(env, exports);
   return exports;
 }
 

@@ -40,6 +40,13 @@ static Napi::Value PidfdSendSignal(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+static Napi::Object WaitResult(Napi::Env env, const siginfo_t &si) {
+  Napi::Object out = Napi::Object::New(env);
+  if (si.si_code == CLD_EXITED) out.Set("code", Napi::Number::New(env, si.si_status));
+  else out.Set("signal", Napi::Number::New(env, si.si_status));
+  return out;
+}
+
 static Napi::Value WaitPidfd(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   int64_t fd;
@@ -53,10 +60,44 @@ static Napi::Value WaitPidfd(const Napi::CallbackInfo &info) {
   while (r < 0 && errno == EINTR);
   if (r < 0) return ThrowErrno(env, errno, "waitid");
   if (si.si_pid == 0) return env.Null();  // WNOHANG and still running
-  Napi::Object out = Napi::Object::New(env);
-  if (si.si_code == CLD_EXITED) out.Set("code", Napi::Number::New(env, si.si_status));
-  else out.Set("signal", Napi::Number::New(env, si.si_status));
-  return out;
+  return WaitResult(env, si);
+}
+
+// waitPidfdAsync(pidfd): a promise of the exit, the waitid(P_PIDFD) blocking on a worker thread. The
+// event loop stays free (signals to forward), and the exit is seen at once rather than at the next poll.
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, int fd) : Napi::AsyncWorker(env, "tsrun.waitPidfd"), fd_(fd), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    memset(&si_, 0, sizeof si_);
+    long r;
+    do r = syscall(SYS_waitid, P_PIDFD, fd_, &si_, WEXITED, nullptr);
+    while (r < 0 && errno == EINTR);
+    err_ = r < 0 ? errno : 0;
+  }
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    if (err_) deferred_.Reject(ErrnoError(Env(), err_, "waitid").Value());
+    else deferred_.Resolve(WaitResult(Env(), si_));
+  }
+
+ private:
+  int fd_;
+  int err_ = 0;
+  siginfo_t si_;
+  Napi::Promise::Deferred deferred_;
+};
+
+static Napi::Value WaitPidfdAsync(const Napi::CallbackInfo &info) {
+  int64_t fd;
+  if (!ArgInt(info, 0, &fd)) return info.Env().Undefined();
+  WaitWorker *w = new WaitWorker(info.Env(), (int)fd);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
 }
 
 static int64_t NowMs() {
@@ -106,6 +147,7 @@ void InitPidfd(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("waitPidfd", Napi::Function::New(env, WaitPidfd, "waitPidfd"));
+  exports.Set("waitPidfdAsync", Napi::Function::New(env, WaitPidfdAsync, "waitPidfdAsync"));
   exports.Set("poll", Napi::Function::New(env, Poll, "poll"));
   exports.Set("setSubreaper", Napi::Function::New(env, SetSubreaper, "setSubreaper"));
 }

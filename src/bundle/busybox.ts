@@ -2,7 +2,7 @@
 // minimal /etc files, and a config.json from `tsrun spec` (tests, the README demo, the benchmarks).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join } from '../sys/path.js';
 import { defaultSpec } from '../config/default-spec.js';
 import type { Spec } from '../config/gen/config.js';
 import { fail } from '../errors.js';

@@ -1,7 +1,7 @@
 // Which cgroup layout the host has, from /proc/self/mountinfo: v2 (unified only), v1, or hybrid (v1
 // controllers plus cgroup2 at /sys/fs/cgroup/unified, where tsrun uses v1 for every controller, as runc).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from '../sys/fs.js';
+import { join } from '../sys/path.js';
 
 export const V1_CONTROLLERS = ['cpuset', 'cpu', 'cpuacct', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'hugetlb', 'net_cls', 'net_prio', 'perf_event', 'rdma', 'misc'];
 

@@ -1,7 +1,7 @@
 // File access inside a cgroup directory. Every write names the config field it comes from, so a value
 // the kernel refuses becomes `write "x" to memory.max (linux.resources.memory.limit): invalid argument`.
-import { closeSync, constants, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeSync } from '../sys/fs.js';
+import { join } from '../sys/path.js';
 import { fail, TsrunError } from '../errors.js';
 import { errnoNumber } from '../sys/errno.js';
 

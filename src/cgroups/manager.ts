@@ -1,6 +1,6 @@
 // The entry point: pick the manager for the host (v2, or v1 for hybrid and v1 hosts), or reopen one
 // from what state.json recorded.
-import { join } from 'node:path';
+import { join } from '../sys/path.js';
 import type { LinuxResources } from '../config/gen/config.js';
 import type { ContainerRecord } from '../state/store.js';
 import { detectHost, type HostLayout } from './detect.js';

@@ -1,6 +1,6 @@
 // `ps` in table form without running ps(1): the columns of `ps -ef` (UID PID PPID C STIME TTY TIME CMD)
 // built from /proc for the container's pids.
-import { readFileSync } from 'node:fs';
+import { readFileSync } from '../sys/fs.js';
 import { readProcStat } from '../state/status.js';
 
 const HZ = 100;

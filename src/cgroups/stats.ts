@@ -1,6 +1,6 @@
 // `events --stats` data in runc's shape (runc types/events.go: Stats), read from the cgroup files the
 // way opencontainers/cgroups reads them. Counters are bigints (uint64), printed exactly by goJson.
-import { readdirSync } from 'node:fs';
+import { readdirSync } from '../sys/fs.js';
 import { CgroupDir, keyValues } from './fs.js';
 
 const U64_MAX = (1n << 64n) - 1n;

@@ -30,6 +30,13 @@ export interface CgroupManager {
   create(resources?: LinuxResources, linuxDevices?: LinuxDevice[]): void;
   /** Moves pid (and its future children) into the cgroup, in every hierarchy. */
   join(pid: number): void;
+  /**
+   * How a new helper joins without the parent writing its pid (that takes the kernel's global
+   * threadgroup lock and waits an RCU grace period, 10-30 ms per spawn on this class of host): it is
+   * cloned into the cgroup2 directory `into` (CLONE_INTO_CGROUP), and writes "0" itself to each v1
+   * `tasks` file as its first step (moving one's own thread skips that lock).
+   */
+  joinTargets(): { into?: string; tasks: string[] };
   /** v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); the caller closes it. */
   openDirFd?(): number;
   paths(): Record<string, string>;

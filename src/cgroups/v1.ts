@@ -1,7 +1,7 @@
 // cgroup v1: one directory per hierarchy (co-mounted controllers share one), plus the named
 // name=systemd hierarchy and, on hybrid hosts, the cgroup2 one (joined only, as runc does).
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync } from '../sys/fs.js';
+import { dirname, join } from '../sys/path.js';
 import type { LinuxDevice, LinuxResources } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import { applyV1 } from './apply.js';
@@ -77,6 +77,11 @@ export class V1Manager implements CgroupManager {
         throw sysError(`add pid ${pid} to cgroup ${dir}`, e);
       }
     }
+  }
+
+  joinTargets(): { into?: string; tasks: string[] } {
+    const into = this.dirs[''];
+    return { into, tasks: this.uniqueDirs().filter((d) => d !== into).map((d) => join(d, 'tasks')) };
   }
 
   update(resources: LinuxResources): void {

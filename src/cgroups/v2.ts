@@ -1,9 +1,9 @@
 // cgroup v2: one directory. Creating it enables the available controllers in every ancestor's
 // cgroup.subtree_control, as runc does (controllers the kernel refuses there are skipped one by one).
-import { closeSync, constants, existsSync, mkdirSync, openSync, rmdirSync, statfsSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, rmdirSync, statfsSync } from '../sys/fs.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
-import { join, relative } from 'node:path';
+import { join, relative } from '../sys/path.js';
 import type { LinuxDevice, LinuxResources } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import { applyV2 } from './apply.js';
@@ -100,6 +100,10 @@ export class V2Manager implements CgroupManager {
     } finally {
       closeSync(fd);
     }
+  }
+
+  joinTargets(): { into?: string; tasks: string[] } {
+    return { into: this.path, tasks: [] };
   }
 
   openDirFd(): number {

@@ -1,5 +1,5 @@
 // What every command handler gets: parsed flags, the logger and the state store of --root.
-import { writeSync } from 'node:fs';
+import { writeSync } from '../sys/fs.js';
 import type { FlagValues } from './argv.js';
 import type { Logger } from '../io/log.js';
 import { StateStore } from '../state/store.js';

@@ -5,6 +5,7 @@ import { globalFlags } from './commands.js';
 import { out, type Ctx, type Globals, type Handler } from './context.js';
 import { commandHelp, mainHelp } from './help.js';
 import { Logger } from '../io/log.js';
+import { phase, phaseLines, tracePhases } from '../io/phases.js';
 import { StateStore, SPEC_VERSION } from '../state/store.js';
 import { TSRUN_COMMIT, TSRUN_VERSION } from '../version.js';
 
@@ -59,13 +60,19 @@ export async function main(argv: string[]): Promise<number> {
     }
     const globals = globalsFrom(parsed.globals);
     log = new Logger({ file: globals.log, format: globals.logFormat, debug: globals.debug });
+    if (globals.debug) {
+      tracePhases();
+      phase('JS runtime started, tsrun loaded, arguments parsed');
+    }
     const load = handlers[cmd.name];
     const ctx: Ctx = { globals, flags: parsed.flags, args: parsed.args, log, store: new StateStore(globals.root) };
     if (!load) {
       log.error(`${cmd.name}: not implemented yet in tsrun ${TSRUN_VERSION}`);
       return 1;
     }
-    return await (await load()).default(ctx);
+    const handler = (await load()).default;
+    phase(`${cmd.name} loaded`);
+    return await handler(ctx);
   } catch (e) {
     if (e instanceof UsageError) {
       log.error(`${e.message}\nusage: tsrun ${e.command ? `${e.command.name} --help` : '--help'}`);
@@ -75,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     if (log.opts.debug && e instanceof Error && e.stack) log.debug(e.stack);
     return 1;
   } finally {
+    for (const l of phaseLines()) log.debug(l);
     log.close();
   }
 }

@@ -1,6 +1,6 @@
 // Reads a bundle's config.json: lossless parse, schema validation, the spec's MUST checks.
-import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { readFileSync } from '../sys/fs.js';
+import { isAbsolute, join, resolve } from '../sys/path.js';
 import { fail } from '../errors.js';
 import { errnoNumber } from '../sys/errno.js';
 import type { Spec } from './gen/config.js';

@@ -1,8 +1,9 @@
-// Schema validation with the validators precompiled at build time (build/gen/validators.js), and ajv
+// Schema validation with the validators precompiled at build time (build/gen/validators/<schema>.js;
+// under Bun the JavaScriptCore bytecode build of them in build/gen/validators-bun/), and ajv
 // errors turned into one readable line that names the JSON path and the rule:
 //   config.json: linux.namespaces[2].type must be one of cgroup, ipc, ... (got "netwrk")
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join } from '../sys/path.js';
 import type { ValidationError, Validator } from '../../build/gen/validators.js';
 import { fail } from '../errors.js';
 import { projectRoot } from '../sys/paths.js';
@@ -10,11 +11,23 @@ import { hasBigInt, toValidatable } from './json.js';
 
 export type SchemaName = 'config' | 'process' | 'state' | 'features' | 'resources';
 
-let validators: Record<SchemaName, Validator> | undefined;
-/** The precompiled validators are ~270 KiB of code: only commands that validate load them. */
+const loaded: Partial<Record<SchemaName, Validator>> = {};
+/** Validators are code (config's is ~120 KiB): a command loads only the schema it checks, when it does. */
 function validatorFor(name: SchemaName): Validator {
-  validators ??= createRequire(__filename)(join(projectRoot(), 'build/gen/validators.js')) as Record<SchemaName, Validator>;
-  return validators[name];
+  let v = loaded[name];
+  if (!v) {
+    const req = createRequire(__filename);
+    const file = (dir: string) => join(projectRoot(), dir, `${name}.js`);
+    let mod: Record<string, Validator> | undefined;
+    if (process.versions.bun) {
+      try {
+        mod = req(file('build/gen/validators-bun'));
+      } catch {}
+    }
+    mod ??= req(file('build/gen/validators')) as Record<string, Validator>;
+    v = loaded[name] = mod[name];
+  }
+  return v;
 }
 
 /** `/linux/namespaces/2/type` -> `linux.namespaces[2].type` */

@@ -1,7 +1,7 @@
 // Logging as runc does it, because containerd and Podman parse it: with `--log FILE --log-format json`
 // one {"level","msg","time"} object per line (the shim shows the last "error" line to its user); with
 // text, logrus's `time="..." level=... msg="..."`. Errors also go to stderr as one plain line.
-import { openSync, writeSync, closeSync } from 'node:fs';
+import { openSync, writeSync, closeSync } from '../sys/fs.js';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 

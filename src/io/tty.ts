@@ -1,9 +1,9 @@
 // The terminal proxy of a foreground `run` whose process wants a terminal and no client gave a
 // console socket: tsrun listens on a private socket, receives the pty master like a client would,
 // and connects the user's terminal to it (raw mode, window size, both directions).
-import { closeSync, mkdtempSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, readSync, rmSync, writeSync } from '../sys/fs.js';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join } from '../sys/path.js';
 import { createRequire } from 'node:module';
 import { sys } from '../sys/index.js';
 
@@ -28,8 +28,8 @@ export function listenConsole(): ConsoleListener {
   };
 }
 
-/** Connects stdin/stdout to the pty master until stop() is called. */
-export function proxyTerminal(master: number): { stop(): void } {
+/** Connects stdin/stdout to the pty master until stop() is called (and has resolved). */
+export function proxyTerminal(master: number): { stop(): Promise<void> } {
   // node:tty costs ~10 ms to load: only a proxied terminal pays for it.
   const tty = createRequire(__filename)('node:tty') as typeof import('node:tty');
   const stdin = process.stdin;
@@ -42,12 +42,21 @@ export function proxyTerminal(master: number): { stop(): void } {
   const input = new tty.ReadStream(master);
   const output = new tty.WriteStream(master);
   input.on('data', (d) => stdout.write(d));
-  input.on('error', () => {}); // EIO once the container side closes
+  // EIO once the container side has closed: everything it wrote has been read by then.
+  const ended = new Promise<void>((resolve) => {
+    input.on('error', () => resolve());
+    input.on('end', () => resolve());
+    input.on('close', () => resolve());
+  });
   stdin.on('data', (d) => output.write(d));
   stdout.on('resize', resize);
   return {
-    stop() {
-      // The container has exited: pass on what it wrote that the stream has not read yet.
+    async stop() {
+      // The container has exited: let the stream read to the end (its EIO), briefly bounded in case
+      // something else still holds the pty's other side, then pass on anything left unread.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([ended, new Promise<void>((r) => { timer = setTimeout(r, 250); })]);
+      clearTimeout(timer);
       input.pause();
       drain(master);
       stdout.off('resize', resize);

@@ -1,8 +1,8 @@
 // `create`: validate the bundle, build the plan, spawn tsrun-init (sealed memfd image, vfork-style
 // clone3), feed it the plan and answer its syncs, record the state. Any failure kills the helper and
 // removes everything create made: no state dir, no process (mounts live and die in its namespace).
-import { chmodSync, closeSync, copyFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, closeSync, copyFileSync, renameSync, writeFileSync } from '../sys/fs.js';
+import { basename, dirname, join } from '../sys/path.js';
 import { loadBundle, type Bundle } from '../config/load.js';
 import { launchProblems } from '../config/semantic.js';
 import { fail, TsrunError } from '../errors.js';
@@ -19,7 +19,8 @@ import { sendToListener } from '../seccomp/listener.js';
 import { cgroupManager, cgroupRecord, type CgroupManager } from '../cgroups/manager.js';
 import { cgroupInnerPath } from '../cgroups/path.js';
 import { notApplied } from '../plan/not-applied.js';
-import { abort, closeRun, converse, helperFds, spawnHelper, type HelperRun } from './helper.js';
+import { phase } from '../io/phases.js';
+import { abort, closeRun, converse, helperFds, spawnHelper, type CgroupJoin, type HelperRun } from './helper.js';
 
 export interface CreateOptions {
   id: string;
@@ -49,7 +50,8 @@ export function preservedCount(opts: { preserveFds?: number }): number {
   return (opts.preserveFds ?? 0) + (Number.isInteger(listen) && listen > 0 ? listen : 0);
 }
 
-export function planFor(bundle: Bundle, opts: CreateOptions): InitPlan {
+/** The plan; cgroupTasks are the v1 tasks files the helper joins itself (CgroupManager.joinTargets). */
+export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string[] = []): InitPlan {
   const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach });
   if (problems.length) throw fail(`config.json: ${problems[0].path} ${problems[0].text}`);
   const spec = bundle.spec;
@@ -64,12 +66,18 @@ export function planFor(bundle: Bundle, opts: CreateOptions): InitPlan {
     bundle: bundle.dir,
     rootfs: bundle.rootfs,
     noPivot: !!opts.noPivot,
-    fds: helperFds(preservedCount(opts), { fifo: true, console: !!opts.consoleSocket }),
+    fds: helperFds(preservedCount(opts), { fifo: true, console: !!opts.consoleSocket, cgroupTasks }),
     waitForStart: true,
     cgroupPath: cgroupInnerPath(opts.id, spec.linux?.cgroupsPath, !!opts.systemdCgroup),
     host: hostFacts(bundle.rootfs),
     seccomp,
   });
+}
+
+/** The plan create would run (--dry-run), with the cgroup joins this host needs; starts nothing. */
+export function dryRunPlan(bundle: Bundle, opts: CreateOptions): InitPlan {
+  const cgroup = cgroupManager({ id: opts.id, cgroupsPath: bundle.spec.linux?.cgroupsPath, systemd: !!opts.systemdCgroup, log: opts.log });
+  return planFor(bundle, opts, cgroup.joinTargets().tasks);
 }
 
 /** Writes the pid file atomically (temp + rename) as decimal with no newline: go-runc Atoi's it as is. */
@@ -85,8 +93,17 @@ export function stateJson(rec: ContainerRecord, status: string): string {
 
 export function create(opts: CreateOptions): ContainerRecord {
   const { store, log, id } = opts;
-  const bundle = opts.loaded ?? loadBundle(opts.bundle);
-  const plan = planFor(bundle, opts);
+  let bundle = opts.loaded;
+  if (!bundle) {
+    bundle = loadBundle(opts.bundle);
+    phase('bundle loaded and validated');
+  }
+  const linux = bundle.spec.linux;
+  // Only reads the host's layout: nothing to undo if the plan fails.
+  const cgroup: CgroupManager = cgroupManager({ id, cgroupsPath: linux?.cgroupsPath, systemd: !!opts.systemdCgroup, log });
+  const joinAt = cgroup.joinTargets();
+  const plan = planFor(bundle, opts, joinAt.tasks);
+  phase('plan built');
   for (const w of notApplied(bundle.spec)) log.warn(`create ${id}: ${w.text}`);
   for (const w of plan.warnings ?? []) log.warn(`create ${id}: ${w}`);
   const dir = store.createDir(id);
@@ -103,18 +120,19 @@ export function create(opts: CreateOptions): ContainerRecord {
     tsrun: { hooks: { poststart: bundle.spec.hooks?.poststart, poststop: bundle.spec.hooks?.poststop } },
   };
   let run: HelperRun | undefined;
-  let cgroup: CgroupManager | undefined;
-  const linux = bundle.spec.linux;
+  let made = false;
   try {
     // exec reads the container's config from here, as it was at create (lossless: the text itself).
     copyFileSync(join(bundle.dir, 'config.json'), join(dir, 'config.json'));
-    cgroup = cgroupManager({ id, cgroupsPath: linux?.cgroupsPath, systemd: !!opts.systemdCgroup, log });
     // pids.max is set once the init exists (at the ready sync): a limit as low as 0 or 1 would
     // otherwise refuse the helper's own fork into the pid namespace (runc too sets it after).
     const { pids, ...early } = linux?.resources ?? {};
+    made = true;
     cgroup.create(linux?.resources ? early : undefined, linux?.devices);
     rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources);
-    run = spawnForCreate(opts, dir, cgroup);
+    phase('cgroup created');
+    run = spawnForCreate(opts, dir, joinAt);
+    phase('tsrun-init spawned');
     rec.pid = run.helperPid;
     store.write(rec);
     const started = run;
@@ -126,10 +144,11 @@ export function create(opts: CreateOptions): ContainerRecord {
       mustStayAlive: true,
       onFd: (_kind, fd) => sendToListener(bundle.spec, started.pid || started.helperPid, JSON.parse(stateJson({ ...rec, pid: started.pid || started.helperPid }, 'creating')), fd),
     });
+    phase('container set up (tsrun-init done)');
     return rec;
   } catch (e) {
     if (run) abort(run);
-    try { cgroup?.destroy({ force: true }); } catch {}
+    if (made) try { cgroup.destroy({ force: true }); } catch {}
     store.remove(id);
     // runtime-spec: a failing prestart, createRuntime or createContainer hook stops the container and
     // the lifecycle goes on at delete, whose poststop hooks run (their failures are warnings).
@@ -146,7 +165,7 @@ export function create(opts: CreateOptions): ContainerRecord {
 }
 
 /** The exec fifo (O_PATH, for the init to reopen) and the console socket, then the helper. */
-function spawnForCreate(opts: CreateOptions, dir: string, cgroup: CgroupManager): HelperRun {
+function spawnForCreate(opts: CreateOptions, dir: string, cgroupJoin: CgroupJoin): HelperRun {
   const n = sys();
   const fifo = join(dir, 'exec.fifo');
   n.mkfifo(fifo, 0o622);
@@ -156,7 +175,7 @@ function spawnForCreate(opts: CreateOptions, dir: string, cgroup: CgroupManager)
   try {
     own.push(n.open(fifo, O_PATH));
     if (opts.consoleSocket) own.push(connectConsole(opts.consoleSocket));
-    return spawnHelper(preservedCount(opts), own, cgroup);
+    return spawnHelper(preservedCount(opts), own, cgroupJoin);
   } finally {
     for (const fd of own) closeSync(fd);
   }

@@ -1,8 +1,8 @@
 // `exec`: run another process in a live container through the same helper and protocol as create.
 // The process comes from --process (validated against the process schema) or from the container's
 // own process with runc's flags applied. Foreground: forwards signals, returns the exit status.
-import { closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync } from '../sys/fs.js';
+import { join } from '../sys/path.js';
 import type { Process, Spec } from '../config/gen/config.js';
 import { readJsonDocument } from '../config/load.js';
 import { fail, TsrunError } from '../errors.js';
@@ -90,7 +90,8 @@ export async function exec(o: ExecOptions): Promise<number> {
   const listener = proc.terminal && !o.consoleSocket ? listenConsole() : undefined;
   const consolePath = o.consoleSocket ?? listener?.path;
   const preserve = o.preserveFds ?? 0;
-  const fds = helperFds(preserve, { console: !!consolePath });
+  const cgroup = managerFor(rec, log)?.joinTargets();
+  const fds = helperFds(preserve, { console: !!consolePath, cgroupTasks: cgroup?.tasks });
   const seccomp = compileForSpec({ ...spec, process: proc });
   const plan = buildExecPlan({
     spec, process: proc, id, initPid: rec.pid, fds,
@@ -102,11 +103,11 @@ export async function exec(o: ExecOptions): Promise<number> {
   if (store.status(store.read(id)) === 'stopped') throw fail('cannot exec in a stopped container');
 
   let run: HelperRun | undefined;
-  let proxy: { stop(): void } | undefined;
+  let proxy: { stop(): Promise<void> } | undefined;
   try {
     const own = consolePath ? [connectConsole(consolePath)] : [];
     try {
-      run = spawnHelper(preserve, own, managerFor(rec, log));
+      run = spawnHelper(preserve, own, cgroup);
     } finally {
       for (const fd of own) closeSync(fd);
     }
@@ -135,7 +136,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     return await waitForExit(pidfd);
   } finally {
     stopForwarding();
-    proxy?.stop();
+    await proxy?.stop();
     closeSync(pidfd);
   }
 }

@@ -1,7 +1,7 @@
 // One conversation with tsrun-init, shared by create and exec: spawn it from its sealed image with a
 // given fd layout, send the plan, answer its syncs until it closes the channel, and on any failure
 // kill and reap what was started.
-import { closeSync } from 'node:fs';
+import { closeSync } from '../sys/fs.js';
 import { fail, TsrunError } from '../errors.js';
 import type { Logger } from '../io/log.js';
 import type { InitPlan } from '../plan/build.js';
@@ -11,7 +11,6 @@ import { readProcStat } from '../state/status.js';
 import { sys } from '../sys/index.js';
 import { initPath } from '../sys/paths.js';
 import { initError } from './init-error.js';
-import type { CgroupManager } from '../cgroups/manager.js';
 
 export interface HelperRun {
   helperPid: number;
@@ -26,41 +25,60 @@ const STEP_TIMEOUT_MS = 120_000;
 const SIGKILL = 9;
 
 /** fd numbers inside the helper: stdio, preserved fds, then the channel and tsrun's own fds. */
-export function helperFds(preserve: number, extra: { fifo?: boolean; console?: boolean }) {
+export function helperFds(preserve: number, extra: { fifo?: boolean; console?: boolean; cgroupTasks?: string[] }) {
   const channel = 3 + preserve;
   let next = channel + 1;
   const fifo = extra.fifo ? next++ : -1;
   const consoleSocket = extra.console ? next++ : undefined;
-  return { channel, fifo, consoleSocket, firstToClose: channel };
+  const cgroupJoins = (extra.cgroupTasks ?? []).map((file) => ({ fd: next++, file }));
+  return { channel, fifo, consoleSocket, cgroupJoins, firstToClose: channel };
 }
 
+export type CgroupJoin = { into?: string; tasks: string[] };
+
 /**
- * Spawns tsrun-init: fds 0-2 and the preserved ones as they are, then the channel and `own` fds. The
- * helper is in the container's cgroup before it runs any of the plan: born in it on cgroup v2
- * (CLONE_INTO_CGROUP), moved into it right after the spawn on v1.
+ * Spawns tsrun-init: fds 0-2 and the preserved ones as they are, then the channel, `own` fds and the
+ * cgroup v1 `tasks` files of `join` (opened here, in helperFds' order). The helper is in the
+ * container's cgroup before it runs any other step: born in the cgroup2 one (CLONE_INTO_CGROUP), and
+ * its plan's first steps write "0" to the tasks files (see CgroupManager.joinTargets).
  */
-export function spawnHelper(preserve: number, own: number[], cgroup?: CgroupManager): HelperRun {
+export function spawnHelper(preserve: number, own: number[], join?: CgroupJoin): HelperRun {
   const n = sys();
-  const [parentEnd, childEnd] = n.socketpair();
-  const execFd = n.sealedExecFd(initPath());
-  const cgroupFd = cgroup?.version === 2 && cgroup.openDirFd ? cgroup.openDirFd() : undefined;
+  const opened: number[] = [];
   let run: HelperRun | undefined;
+  let parentEnd = -1;
   try {
+    const cgroupFd = join?.into ? openOrFail(join.into, O_RDONLY | O_DIRECTORY, `open the cgroup ${join.into}`) : undefined;
+    if (cgroupFd !== undefined) opened.push(cgroupFd);
+    const tasks = (join?.tasks ?? []).map((f) => openOrFail(f, O_WRONLY, `open ${f} (to join that cgroup)`));
+    opened.push(...tasks);
+    const execFd = n.sealedExecFd(initPath());
+    opened.push(execFd);
+    const [p, childEnd] = n.socketpair();
+    parentEnd = p;
+    opened.push(childEnd);
     const fds = [0, 1, 2];
     for (let i = 0; i < preserve; i++) fds.push(3 + i);
-    fds.push(childEnd, ...own);
+    fds.push(childEnd, ...own, ...tasks);
     const { pid, pidfd } = n.spawn({ execFd, argv: ['tsrun-init', String(3 + preserve)], fds, cgroupFd });
     run = { helperPid: pid, helperPidfd: pidfd, pid: 0, channel: parentEnd };
-    if (cgroup && cgroupFd === undefined) cgroup.join(pid);
     return run;
   } catch (e) {
     if (run) abort(run);
-    closeSync(parentEnd);
+    if (parentEnd >= 0) closeSync(parentEnd);
     throw e;
   } finally {
-    closeSync(childEnd);
-    closeSync(execFd);
-    if (cgroupFd !== undefined) closeSync(cgroupFd);
+    for (const fd of opened) closeSync(fd);
+  }
+}
+
+const O_WRONLY = 0o1, O_RDONLY = 0, O_DIRECTORY = 0o200000;
+
+function openOrFail(path: string, flags: number, what: string): number {
+  try {
+    return sys().open(path, flags);
+  } catch (e) {
+    throw fail(what, { errno: (e as { errno?: number }).errno });
   }
 }
 

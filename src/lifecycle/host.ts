@@ -1,6 +1,6 @@
 // Host facts the plan needs, read once per create (the plan itself does no I/O).
-import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readFileSync, statSync } from '../sys/fs.js';
+import { join } from '../sys/path.js';
 import type { HostFacts } from '../plan/build.js';
 
 export interface CgroupHierarchy {

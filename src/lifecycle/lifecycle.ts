@@ -1,7 +1,7 @@
 // start, kill, delete: small state transitions around the container's init, each under the
 // container's lock. Waits use the init's pidfd (no polling loops, no sleeping like runc's 100 ms).
-import { closeSync, constants, openSync, readFileSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, openSync, readFileSync, readSync, rmdirSync, unlinkSync } from '../sys/fs.js';
+import { dirname, join } from '../sys/path.js';
 import type { Hook } from '../config/gen/config.js';
 import { fail, notExist, notRunning } from '../errors.js';
 import { runHook, runHooks } from '../hooks/run.js';

@@ -1,6 +1,6 @@
 // Processes of a container without cgroups: every process in the init's pid namespace (when the
 // container has its own), found through /proc. Used by kill --all and delete --force.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from '../sys/fs.js';
 
 function nsOf(pid: number | string, kind: string): string | undefined {
   try {

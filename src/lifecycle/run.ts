@@ -1,12 +1,13 @@
 // `run`: create + start; in the foreground it also forwards signals to the container, reaps it as a
 // child subreaper, exits with its status (128+N for a signal) and deletes it (unless --keep).
-import { closeSync } from 'node:fs';
+import { closeSync } from '../sys/fs.js';
 import { listenConsole, proxyTerminal } from '../io/tty.js';
 import { sys } from '../sys/index.js';
 import { loadBundle } from '../config/load.js';
 import { create, type CreateOptions } from './create.js';
 import { destroy, start } from './lifecycle.js';
 import { SIGNALS } from './signals.js';
+import { phase } from '../io/phases.js';
 
 export interface RunOptions extends CreateOptions {
   keep?: boolean;
@@ -26,9 +27,10 @@ export async function run(opts: RunOptions): Promise<number> {
   // Loaded once here: create uses it, and a terminal with no console socket means tsrun is the client
   // and proxies the terminal itself.
   const loaded = loadBundle(opts.bundle);
+  phase('bundle loaded and validated');
   opts = { ...opts, loaded };
   const listener = loaded.spec.process?.terminal && !opts.consoleSocket ? listenConsole() : undefined;
-  let proxy: { stop(): void } | undefined;
+  let proxy: { stop(): Promise<void> } | undefined;
   let rec;
   try {
     rec = create(listener ? { ...opts, consoleSocket: listener.path } : opts);
@@ -38,18 +40,25 @@ export async function run(opts: RunOptions): Promise<number> {
   }
   const pidfd = n.pidfdOpen(rec.pid);
   const stopForwarding = forwardSignals(pidfd);
+  // The wait starts before the container does: its worker thread is then ready when the process
+  // exits (a short-lived one exits ~1 ms after start; starting the wait after cost ~2 ms).
+  const exited = waitForExit(pidfd);
+  exited.catch(() => {});
   try {
     start(opts.store, opts.id);
-    const status = await waitForExit(pidfd);
+    phase('started');
+    const status = await exited;
+    phase('exited');
     return status;
   } catch (e) {
     try { n.pidfdSendSignal(pidfd, 9); } catch {}
     throw e;
   } finally {
-    proxy?.stop();
+    await proxy?.stop();
     stopForwarding();
     closeSync(pidfd);
     if (!opts.keep) destroy(opts.store, opts.id, true, opts.log);
+    if (!opts.keep) phase('deleted');
   }
 }
 
@@ -65,14 +74,6 @@ export function forwardSignals(pidfd: number): () => void {
 
 /** Waits for the process (our child) without blocking the event loop, so forwarded signals get through. */
 export async function waitForExit(pidfd: number): Promise<number> {
-  let delay = 1;
-  for (;;) {
-    const w = sys().waitPidfd(pidfd, true);
-    if (w) {
-      if (w.signal) return 128 + w.signal;
-      return w.code ?? 0;
-    }
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 50);
-  }
+  const w = await sys().waitPidfdAsync(pidfd);
+  return w.signal ? 128 + w.signal : (w.code ?? 0);
 }

@@ -42,7 +42,7 @@ export interface PlanInput {
   rootfs: string;
   noPivot: boolean;
   /** fds as the helper sees them. */
-  fds: { fifo: number; consoleSocket?: number; firstToClose: number };
+  fds: { fifo: number; consoleSocket?: number; cgroupJoins?: CgroupJoinFd[]; firstToClose: number };
   /** The container's cgroup path inside each hierarchy (e.g. /tsrun/c1): bound for `cgroup` mounts. */
   cgroupPath?: string;
   /** Whether to block on the exec fifo until `start` (create) or not (tests of the plan alone). */
@@ -106,6 +106,17 @@ const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 const makedev = (major: number, minor: number) => (BigInt(major & 0xfff) << 8n) | BigInt(minor & 0xff) | (BigInt(minor & ~0xff) << 12n) | (BigInt(major & ~0xfff) << 32n);
 
+/** A cgroup v1 `tasks` file the runtime opened for the helper (fd as the helper sees it). */
+export interface CgroupJoinFd {
+  fd: number;
+  file: string;
+}
+
+/** First of all: into the container's cgroups (before any fork, and before affinity: a cpuset join resets it). */
+export function cgroupJoinSteps(w: PlanWriter, joins: CgroupJoinFd[] | undefined): void {
+  for (const j of joins ?? []) w.add({ op: 'join_cgroup', fd: j.fd }, `join the cgroup ${j.file.replace(/\/tasks$/, '')}`);
+}
+
 export class PlanWriter {
   steps: Step[] = [];
   add(op: Op, what: string, configPath?: string): void {
@@ -125,6 +136,7 @@ export function buildPlan(input: PlanInput): InitPlan {
   const nsPath = (t: NamespaceType) => `linux.namespaces[${namespaces.findIndex((n) => n.type === t)}]`;
   if (!nsOf('mount')) throw fail('a mount namespace is required: tsrun builds the root filesystem in it', { configPath: 'linux.namespaces', hint: 'add {"type": "mount"}' });
 
+  cgroupJoinSteps(w, input.fds.cgroupJoins);
   initialAffinitySteps(w, spec);
   // rlimits first, while the helper is still host root: raising a hard limit needs CAP_SYS_RESOURCE
   // in the initial user namespace, which a new user namespace would not have.

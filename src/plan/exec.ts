@@ -3,7 +3,7 @@
 // session keyring, then the same process setup as the init (user, caps, seccomp, cwd, exec). PURE.
 import type { Process, Spec } from '../config/gen/config.js';
 import { fail } from '../errors.js';
-import { PlanWriter, processSteps, type HostFacts, type InitPlan } from './build.js';
+import { cgroupJoinSteps, PlanWriter, processSteps, type CgroupJoinFd, type HostFacts, type InitPlan } from './build.js';
 import { initialAffinitySteps, schedulingSteps } from './process-attrs.js';
 import { NS_FLAGS, NS_PROC_NAME, RLIMITS, type NamespaceType } from './tables.js';
 
@@ -15,7 +15,7 @@ export interface ExecPlanInput {
   id: string;
   /** Host pid of the container's init: its /proc/<pid>/ns/* are joined. */
   initPid: number;
-  fds: { consoleSocket?: number; firstToClose: number };
+  fds: { consoleSocket?: number; cgroupJoins?: CgroupJoinFd[]; firstToClose: number };
   host: Pick<HostFacts, 'homeOf' | 'capBound' | 'lsm'>;
   seccomp?: { bpf: Uint8Array; flags: number };
 }
@@ -27,6 +27,7 @@ export function buildExecPlan(input: ExecPlanInput): InitPlan {
   const { spec, process: proc } = input;
   const w = new PlanWriter();
   const procSpec = { ...spec, process: proc };
+  cgroupJoinSteps(w, input.fds.cgroupJoins);
   initialAffinitySteps(w, procSpec);
   const types = new Set((spec.linux?.namespaces ?? []).map((n) => n.type as NamespaceType));
   for (const [i, r] of (proc.rlimits ?? []).entries()) {

@@ -9,12 +9,13 @@ export const MkdirKind = { "none": 0, "dir": 1, "file": 2 } as const;
 export const PlanFlag = { "trace": 0 } as const;
 
 export type FieldKind = "u64" | "str" | "strlist" | "u64list";
-export const OpCode = { "set_dumpable": 1, "write_file": 2, "setrlimit": 3, "setns": 4, "unshare": 5, "sync": 6, "fork": 7, "report_pid": 8, "setsid": 9, "sethostname": 10, "setdomainname": 11, "open_root": 12, "mount": 13, "mount_setattr": 14, "mkdir": 15, "mknod": 16, "symlink": 17, "pivot_root": 18, "move_root": 19, "mask_path": 20, "readonly_path": 21, "console": 22, "umask": 23, "caps_bounding": 24, "keep_caps": 25, "set_user": 26, "caps_set": 27, "no_new_privs": 28, "seccomp": 29, "chdir": 30, "exec_lookup": 31, "run_hook": 32, "close_fds": 33, "close_channel": 34, "wait_fifo": 35, "fifo_done": 44, "join_keyring": 37, "mount_copyup": 43, "chroot_root": 45, "personality": 38, "sched_setattr": 39, "ioprio_set": 40, "sched_setaffinity": 41, "set_mempolicy": 42, "exec": 36 } as const;
+export const OpCode = { "set_dumpable": 1, "write_file": 2, "join_cgroup": 46, "setrlimit": 3, "setns": 4, "unshare": 5, "sync": 6, "fork": 7, "report_pid": 8, "setsid": 9, "sethostname": 10, "setdomainname": 11, "open_root": 12, "mount": 13, "mount_setattr": 14, "mkdir": 15, "mknod": 16, "symlink": 17, "pivot_root": 18, "move_root": 19, "mask_path": 20, "readonly_path": 21, "console": 22, "umask": 23, "caps_bounding": 24, "keep_caps": 25, "set_user": 26, "caps_set": 27, "no_new_privs": 28, "seccomp": 29, "chdir": 30, "exec_lookup": 31, "run_hook": 32, "close_fds": 33, "close_channel": 34, "wait_fifo": 35, "fifo_done": 44, "join_keyring": 37, "mount_copyup": 43, "chroot_root": 45, "personality": 38, "sched_setattr": 39, "ioprio_set": 40, "sched_setaffinity": 41, "set_mempolicy": 42, "exec": 36 } as const;
 export type OpName = keyof typeof OpCode;
 /** Field names and kinds of each op, in wire order. */
 export const OpFields: { readonly [K in OpName]: readonly (readonly [string, FieldKind])[] } = {
   set_dumpable: [["on", "u64"]],
   write_file: [["path", "str"], ["data", "str"]],
+  join_cgroup: [["fd", "u64"]],
   setrlimit: [["resource", "u64"], ["soft", "u64"], ["hard", "u64"]],
   setns: [["path", "str"], ["nstype", "u64"]],
   unshare: [["flags", "u64"]],
@@ -64,6 +65,8 @@ export const OpFields: { readonly [K in OpName]: readonly (readonly [string, Fie
 export interface Op_set_dumpable { op: "set_dumpable"; on: number | bigint; }
 /** open(path, O_WRONLY|O_NOFOLLOW|O_CLOEXEC) in the current root and write data in one write(); used for oom_score_adj, sysctl */
 export interface Op_write_file { op: "write_file"; path: string | Uint8Array; data: string | Uint8Array; }
+/** write "0" to fd (a cgroup v1 tasks file the runtime opened) and close it: the helper moves its own thread, which the kernel does without the global threadgroup lock (and the RCU grace period, ~10-30 ms) that writing a pid to cgroup.procs takes */
+export interface Op_join_cgroup { op: "join_cgroup"; fd: number | bigint; }
 /** prlimit(0, resource, {soft, hard}); RLIM_INFINITY is 2^64-1 */
 export interface Op_setrlimit { op: "setrlimit"; resource: number | bigint; soft: number | bigint; hard: number | bigint; }
 /** open(path, O_RDONLY|O_CLOEXEC), setns(fd, nstype), close */
@@ -150,4 +153,4 @@ export interface Op_sched_setaffinity { op: "sched_setaffinity"; mask: string | 
 export interface Op_set_mempolicy { op: "set_mempolicy"; mode: number | bigint; nodemask: string | Uint8Array; maxnode: number | bigint; }
 /** reset SIGPIPE and the signal mask, then execve(the path kept by exec_lookup, argv, envp); on failure the error goes to stderr (the channel is closed by now) and init exits 127 */
 export interface Op_exec { op: "exec"; argv: readonly string[]; envp: readonly string[]; }
-export type Op = Op_set_dumpable | Op_write_file | Op_setrlimit | Op_setns | Op_unshare | Op_sync | Op_fork | Op_report_pid | Op_setsid | Op_sethostname | Op_setdomainname | Op_open_root | Op_mount | Op_mount_setattr | Op_mkdir | Op_mknod | Op_symlink | Op_pivot_root | Op_move_root | Op_mask_path | Op_readonly_path | Op_console | Op_umask | Op_caps_bounding | Op_keep_caps | Op_set_user | Op_caps_set | Op_no_new_privs | Op_seccomp | Op_chdir | Op_exec_lookup | Op_run_hook | Op_close_fds | Op_close_channel | Op_wait_fifo | Op_fifo_done | Op_join_keyring | Op_mount_copyup | Op_chroot_root | Op_personality | Op_sched_setattr | Op_ioprio_set | Op_sched_setaffinity | Op_set_mempolicy | Op_exec;
+export type Op = Op_set_dumpable | Op_write_file | Op_join_cgroup | Op_setrlimit | Op_setns | Op_unshare | Op_sync | Op_fork | Op_report_pid | Op_setsid | Op_sethostname | Op_setdomainname | Op_open_root | Op_mount | Op_mount_setattr | Op_mkdir | Op_mknod | Op_symlink | Op_pivot_root | Op_move_root | Op_mask_path | Op_readonly_path | Op_console | Op_umask | Op_caps_bounding | Op_keep_caps | Op_set_user | Op_caps_set | Op_no_new_privs | Op_seccomp | Op_chdir | Op_exec_lookup | Op_run_hook | Op_close_fds | Op_close_channel | Op_wait_fifo | Op_fifo_done | Op_join_keyring | Op_mount_copyup | Op_chroot_root | Op_personality | Op_sched_setattr | Op_ioprio_set | Op_sched_setaffinity | Op_set_mempolicy | Op_exec;

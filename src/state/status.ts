@@ -1,6 +1,6 @@
 // A container's status is derived, never trusted from disk: the stored pid must still be the same
 // process (same start time in /proc/<pid>/stat, so a reused pid is not taken for the container).
-import { readFileSync } from 'node:fs';
+import { readFileSync } from '../sys/fs.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 

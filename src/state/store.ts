@@ -1,7 +1,7 @@
 // The state store: <root>/<id>/state.json (written atomically: temp file, fsync, rename) and a
 // per-container lock (flock on the container directory) that serializes commands on one id.
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from '../sys/fs.js';
+import { join } from '../sys/path.js';
 import { fail, notExist } from '../errors.js';
 import { sys } from '../sys/index.js';
 import { isSameProcess, type Status } from './status.js';
@@ -117,8 +117,8 @@ export class StateStore {
     const tmp = join(dir, `.state.json.${process.pid}.${Date.now()}`);
     const fd = openSync(tmp, 'wx', 0o600);
     try {
+      // No fsync: the root is a tmpfs (/run) in practice, and rename alone is what readers rely on.
       writeSync(fd, JSON.stringify(rec));
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

@@ -34,6 +34,28 @@ export interface SeccompInput {
 }
 
 export interface Native {
+  // files.cc: node:fs-shaped file calls (src/sys/fs.ts wraps them)
+  readFile(path: string, text: boolean): string | Buffer;
+  writeFile(path: string, data: string | Uint8Array, flags: number, mode: number): void;
+  write(fd: number, data: string | Uint8Array, offset?: number): number;
+  read(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number;
+  close(fd: number): void;
+  /** how: 0 stat, 1 lstat, | 2 = null instead of ENOENT/ENOTDIR. [dev, ino, mode, nlink, uid, gid, rdev, size, mtimeMs] */
+  stat(path: string, how: number): number[] | null;
+  fstat(fd: number): number[];
+  /** [names, d_types], without . and .. */
+  readdir(path: string): [string[], number[]];
+  mkdir(path: string, mode: number): void;
+  rmdir(path: string): void;
+  unlink(path: string): void;
+  chmod(path: string, mode: number): void;
+  rename(from: string, to: string): void;
+  symlink(target: string, path: string): void;
+  readlink(path: string): string;
+  fsync(fd: number): void;
+  statfsType(path: string): number;
+  mkdtemp(prefix: string): string;
+
   mkfifo(path: string, mode: number): void;
   /** Raw open(2): allows O_PATH and flags Node's fs rejects. The fd is O_CLOEXEC. */
   open(path: string, flags: number, mode?: number): number;
@@ -55,6 +77,8 @@ export interface Native {
   pidfdSendSignal(pidfd: number, signal: number): void;
   /** waitid(P_PIDFD). null when nohang and the process still runs. Throws ECHILD when it is not our child. */
   waitPidfd(pidfd: number, nohang: boolean): WaitResult | null;
+  /** waitid(P_PIDFD) on a worker thread: resolves when the process exits (and reaps it). */
+  waitPidfdAsync(pidfd: number): Promise<WaitResult>;
   /** poll(2) on fds with the same events each; returns revents per fd. */
   poll(fds: number[], events: number, timeoutMs: number): number[];
   /** A listening AF_UNIX stream socket at path (O_CLOEXEC). */

@@ -4,10 +4,14 @@
 // - in the single-file build (scripts/build-single.mjs), a cache folder the embedded files are copied
 //   to at first use: /var/cache/tsrun/<content hash> for root (else ~/.cache/tsrun/<hash>, or
 //   $TSRUN_CACHE_DIR/<hash>), which must be ours and writable by nobody else;
-// - otherwise the project: the bundle lives in <project>/dist, sources in <project>/src/*, so the
-//   project root is found by walking up to the package.json named tsrun.
+// - otherwise the project: the bundles live in <project>/dist and dist/bun, sources in <project>/src/*,
+//   so the root is the first of .. and ../.. that holds the built addon.
+// No node:fs on the common paths (it costs ~4.5 ms to load under Bun): the project is found with
+// require.resolve, and the single-file build's cache is checked with Bun's own stat (prepareEmbedded).
+// node:fs is used only to extract the embedded files, once.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from './path.js';
 
 /** Set by the single-file build's entry before tsrun runs: relative path -> where the runtime can read it. */
 interface Embedded { id: string; files: Record<string, string> }
@@ -22,14 +26,33 @@ export function projectRoot(): string {
   if (cached) return cached;
   if (process.env.TSRUN_HOME) return (cached = process.env.TSRUN_HOME);
   if (globalThis.__tsrunEmbedded) return (cached = extractEmbedded(globalThis.__tsrunEmbedded));
-  let dir = __dirname;
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && /"name":\s*"tsrun"/.test(readFileSync(pkg, 'utf8'))) return (cached = dir);
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the tsrun installation above ${__dirname}`);
-    dir = up;
+  const resolve = createRequire(__filename).resolve;
+  for (const dir of [join(__dirname, '..'), join(__dirname, '../..')]) {
+    try {
+      resolve(join(dir, 'build/Release/tsrun.node'));
+      return (cached = dir);
+    } catch {}
   }
+  throw new Error(`cannot find the tsrun installation (build/Release/tsrun.node) above ${__dirname}: run npm install there`);
+}
+
+/** Bun's stat result, enough for trusted(). */
+interface StatLike { uid: number; mode: number; isDirectory(): boolean }
+
+/**
+ * Single-file build: when the cache folder is already complete and trusted, use it without node:fs
+ * (Bun.file().stat(), async, so the entry awaits this before main). Otherwise projectRoot extracts.
+ */
+export async function prepareEmbedded(): Promise<void> {
+  const emb = globalThis.__tsrunEmbedded;
+  const bun = (globalThis as { Bun?: { file(p: string): { stat(): Promise<StatLike> } } }).Bun;
+  if (!emb || cached || process.env.TSRUN_HOME || !bun) return;
+  const base = cacheBase();
+  const dir = join(base, emb.id);
+  try {
+    const [b, d, ...files] = await Promise.all([base, dir, ...Object.keys(emb.files).map((rel) => join(dir, rel))].map((p) => bun.file(p).stat()));
+    if (trustedStat(b) && trustedStat(d) && files.every((f) => !f.isDirectory())) cached = dir;
+  } catch {}
 }
 
 export const addonPath = () => join(projectRoot(), 'build/Release/tsrun.node');
@@ -37,7 +60,10 @@ export const initPath = () => join(projectRoot(), 'build/tsrun-init');
 
 /** A folder tsrun may load code from: owned by us or root, and nobody else can write to it. */
 function trusted(path: string): boolean {
-  const st = statSync(path);
+  return trustedStat(statSync(path));
+}
+
+function trustedStat(st: StatLike): boolean {
   const uid = process.geteuid?.() ?? 0;
   return st.isDirectory() && (st.uid === uid || st.uid === 0) && (st.mode & 0o022) === 0;
 }
@@ -63,7 +89,7 @@ function extractEmbedded(emb: Embedded): string {
   for (const [rel, from] of Object.entries(emb.files)) {
     const to = join(tmp, rel);
     mkdirSync(dirname(to), { recursive: true, mode: 0o755 });
-    writeFileSync(to, readFileSync(from), { mode: rel.endsWith('.js') ? 0o644 : 0o755 });
+    writeFileSync(to, readFileSync(from), { mode: /\.(js|jsc)$/.test(rel) ? 0o644 : 0o755 });
   }
   chmodSync(tmp, 0o755);
   try {

@@ -61,7 +61,8 @@ describe.skipIf(skip)('resources', () => {
       s.linux!.resources = { pids: { limit: 10 }, cpu: { quota: 50000, period: 100000 } };
     });
     expect(sb.run(['run', '-d', '-b', b, 'pids']).code).toBe(0);
-    await until(() => existsSync(join(b, 'rootfs/tmp/quota')));
+    // The file exists as soon as the shell opens it, before echo has written: wait for the line.
+    await until(() => existsSync(join(b, 'rootfs/tmp/quota')) && readFileSync(join(b, 'rootfs/tmp/quota'), 'utf8').endsWith('\n'));
     expect(readFileSync(join(b, 'rootfs/tmp/quota'), 'utf8')).toBe(V2 ? '50000 100000\n' : '50000\n');
     // At the limit there were 10: init, the subshell and 8 sleeps; the subshell then died on the
     // refused fork, leaving 9, and the kernel counted the refusal.

@@ -158,3 +158,25 @@ describe('launch plan', () => {
     expect(cgroupLayout(mi.split('\n')[0]).v1).toBeNull();
   });
 });
+
+describe('cgroup joins', () => {
+  it('the helper joins each v1 hierarchy itself, first of all, through fds numbered after its own', async () => {
+    const { helperFds } = await import('../../src/lifecycle/helper.js');
+    const { V1Manager } = await import('../../src/cgroups/v1.js');
+    // Co-mounted controllers share one directory (one join); the cgroup2 dir of a hybrid host is
+    // entered by clone3(CLONE_INTO_CGROUP), not through a tasks file.
+    const mgr = new V1Manager({ cpu: '/cg/cpu,cpuacct/t/c1', cpuacct: '/cg/cpu,cpuacct/t/c1', memory: '/cg/memory/t/c1', '': '/cg/unified/t/c1' });
+    const targets = mgr.joinTargets();
+    expect(targets).toEqual({ into: '/cg/unified/t/c1', tasks: ['/cg/cpu,cpuacct/t/c1/tasks', '/cg/memory/t/c1/tasks'] });
+    const fds = helperFds(2, { fifo: true, console: true, cgroupTasks: targets.tasks });
+    expect(fds).toMatchObject({ channel: 5, fifo: 6, consoleSocket: 7, firstToClose: 5 });
+    expect(fds.cgroupJoins.map((j) => j.fd)).toEqual([8, 9]);
+    const p = plan(undefined, { fds: { fifo: 6, firstToClose: 5, cgroupJoins: fds.cgroupJoins } });
+    expect(p.steps.slice(0, 2).map((s) => [s.op, s.what])).toEqual([
+      [{ op: 'join_cgroup', fd: 8 }, 'join the cgroup /cg/cpu,cpuacct/t/c1'],
+      [{ op: 'join_cgroup', fd: 9 }, 'join the cgroup /cg/memory/t/c1'],
+    ]);
+    // They are closed by the close_fds step like every other fd of tsrun's.
+    expect(p.steps.find((s) => s.op.op === 'close_fds')?.op).toMatchObject({ from: 5 });
+  });
+});

@@ -1,6 +1,7 @@
 // pause, resume, update, events and ps: the commands that act on a container's cgroup.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync as readFd } from 'node:fs';
+import { existsSync } from '../../sys/fs.js';
+import { join } from '../../sys/path.js';
 import { managerFor, storedCgroup, cgroupRecord, type CgroupManager } from '../../cgroups/manager.js';
 import { psTable } from '../../cgroups/ps-table.js';
 import { goJson } from '../../cgroups/stats.js';
@@ -69,7 +70,7 @@ function requestedResources(ctx: Ctx): LinuxResources {
   if (f['mem-bw-schema']) throw fail('Intel RDT/MBA: memory bandwidth schema is not enabled');
   const src = f.resources as string | undefined;
   if (!src) return resourcesFromFlags(f);
-  const text = src === '-' ? readFileSync(0, 'utf8') : undefined;
+  const text = src === '-' ? readFd(0, 'utf8') : undefined;
   return readJsonDocument(src, 'resources', src === '-' ? 'the resources on stdin' : src, text) as LinuxResources;
 }
 

@@ -1,6 +1,6 @@
 // CLI wrappers of the lifecycle: flags in, lifecycle functions called, errors given their context.
 import { TsrunError } from '../../errors.js';
-import { create, planFor, type CreateOptions } from '../../lifecycle/create.js';
+import { create, dryRunPlan, type CreateOptions } from '../../lifecycle/create.js';
 import { destroy, kill, start } from '../../lifecycle/lifecycle.js';
 import { run } from '../../lifecycle/run.js';
 import { parseSignal } from '../../lifecycle/signals.js';
@@ -43,7 +43,7 @@ export function createCmd(ctx: Ctx): number {
     const opts = createOptions(ctx, true);
     if (ctx.flags['dry-run']) {
       const bundle = loadBundle(opts.bundle);
-      out(formatPlan(planFor(bundle, opts)));
+      out(formatPlan(dryRunPlan(bundle, opts)));
       return 0;
     }
     create(opts);

@@ -1,6 +1,6 @@
 // `tsrun list`: every container under --root, as a table, as JSON (null when there are none, as runc
 // prints), or ids only with -q.
-import { readFileSync } from 'node:fs';
+import { readFileSync } from '../../sys/fs.js';
 import { fail } from '../../errors.js';
 import { tabwrite } from '../../io/table.js';
 import type { PublicState } from '../../state/store.js';

@@ -1,6 +1,6 @@
 // `tsrun spec`: writes a starting config.json into the bundle directory (never over an existing one).
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from '../../sys/fs.js';
+import { join, resolve } from '../../sys/path.js';
 import { defaultSpec, rootlessSpec } from '../../config/default-spec.js';
 import { fail } from '../../errors.js';
 import { makeBusyboxRootfs } from '../../bundle/busybox.js';

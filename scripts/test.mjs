@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// `npm test`: build what is stale, typecheck, run every suite (unit, integration, conformance,
+// clients) on the default runtime, then run the CLI suites again on the other runtimes tsrun ships:
+// on Node when the default is Bun, and as the single-file executable (scripts/build-single.mjs) when
+// Bun is there to build it. Each pass prints its own vitest summary; any failing pass fails the run.
+//   node scripts/test.mjs [--only default|node|single]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS; // ~40 ms per node start, and the suites start thousands
+const vitest = join(root, 'node_modules/vitest/vitest.mjs');
+// The suites that drive the tsrun executable (TSRUN_BIN); unit tests and in-process API tests run once.
+const CLI_SUITES = ['test/integration/lifecycle', 'test/integration/exec', 'test/integration/hooks', 'test/integration/terminal',
+  'test/integration/security', 'test/integration/seccomp', 'test/integration/resources', 'test/integration/differential',
+  'test/integration/fixtures', 'test/integration/cgroups', 'conformance/spec', 'test/clients'];
+
+execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit', env });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], { cwd: root, stdio: 'inherit', env });
+
+const failed = [];
+function pass(name, extraEnv, files = []) {
+  if (only && only !== name) return;
+  console.log(`\n=== tests: ${name}${extraEnv.TSRUN_BIN ? ` (TSRUN_BIN=${extraEnv.TSRUN_BIN})` : ''} ===`);
+  const r = spawnSync(process.execPath, [vitest, 'run', ...files], { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  if (r.status !== 0) failed.push(name);
+}
+
+const dflt = readFileSync(join(root, 'build/runtime'), 'utf8').trim();
+const bunIsDefault = /bun[^/]*$/.test(dflt);
+pass('default', {});
+if (bunIsDefault) pass('node', { TSRUN_BIN: join(root, 'build/tsrun-node') }, CLI_SUITES);
+else console.log('\n=== tests: node === is the default pass (no Bun was found at build time)');
+if (existsSync(join(root, 'build/runtime-bun')) && (!only || only === 'single')) {
+  execFileSync(process.execPath, [join(root, 'scripts/build-single.mjs')], { cwd: root, stdio: 'inherit', env });
+  pass('single', { TSRUN_BIN: join(root, 'dist/single/tsrun') }, CLI_SUITES);
+} else if (!only) console.log('\n=== tests: single === skipped: the single-file build needs Bun (npm ci installs @oven/bun-linux-x64)');
+
+if (failed.length) {
+  console.error(`\nnpm test: failed passes: ${failed.join(', ')}`);
+  process.exit(1);
+}
+console.log('\nnpm test: every pass succeeded');
