@@ -25,7 +25,9 @@ const which = (cmd) => ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/
 
 if (process.getuid() !== 0) { console.error('bench: run as root (it starts real containers)'); process.exit(1); }
 if (!which('hyperfine')) { console.error('bench: needs hyperfine (apt-get install -y hyperfine)'); process.exit(1); }
-const crun = which('crun');
+// --no-crun: leave crun out, and so run everything on the host's own cgroup layout (with crun, all
+// runtimes run in the namespace below, where joining v1 cgroups costs runc no RCU grace period).
+const crun = process.argv.includes('--no-crun') ? undefined : which('crun');
 // crun refuses this host's hybrid cgroup layout; in a private mount namespace with the cgroup2 mount
 // removed it sees pure cgroup v1. Every runtime then runs in that same namespace (runc is unaffected).
 if (crun && !process.env.BENCH_IN_NS && existsSync('/sys/fs/cgroup/unified')) {

@@ -72,7 +72,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const handler = (await load()).default;
     phase(`${cmd.name} loaded`);
-    return await handler(ctx);
+    const code = await handler(ctx);
+    phase(`${cmd.name} done`);
+    return code;
   } catch (e) {
     if (e instanceof UsageError) {
       log.error(`${e.message}\nusage: tsrun ${e.command ? `${e.command.name} --help` : '--help'}`);
