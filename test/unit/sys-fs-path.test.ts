@@ -3,7 +3,7 @@
 import * as nodeFs from 'node:fs';
 import * as nodePath from 'node:path';
 import { tmpdir } from 'node:os';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from '../../src/sys/fs.js';
 import * as path from '../../src/sys/path.js';
 
@@ -33,7 +33,10 @@ describe('sys/path matches node:path', () => {
   });
 });
 
+// Under Node sys/fs is node:fs itself; the addon implementation (what Bun runs) is what is checked.
 describe('sys/fs behaves as node:fs', () => {
+  beforeAll(() => fs.fsBackend('addon'));
+  afterAll(() => fs.fsBackend('node'));
   const dir = nodeFs.mkdtempSync(nodePath.join(tmpdir(), 'tsrun-fs-'));
   afterAll(() => nodeFs.rmSync(dir, { recursive: true, force: true }));
   const p = (n: string) => nodePath.join(dir, n);
