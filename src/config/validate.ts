@@ -24,7 +24,9 @@ function validatorFor(name: SchemaName): Validator {
         mod = req(file('build/gen/validators-bun'));
       } catch {}
     }
-    mod ??= req(file('build/gen/validators')) as Record<string, Validator>;
+    // Under dist/tsrun-node.cjs, through its V8 code cache (compiling config's from source ~1-2 ms).
+    const cached = (globalThis as { __tsrunRequireCached?: (f: string) => Record<string, Validator> }).__tsrunRequireCached;
+    mod ??= cached ? cached(file('build/gen/validators')) : (req(file('build/gen/validators')) as Record<string, Validator>);
     v = loaded[name] = mod[name];
   }
   return v;
