@@ -163,6 +163,17 @@ for (const op of opNames) {
 if (Object.keys(peak).length) {
   md += `| peak RSS, MiB (run / create / state) | ${runtimes.map((rt) => (peak[rt.name] ? ['run', 'create', 'state'].map((k) => (peak[rt.name][k] / 1024).toFixed(1)).join(' / ') : '–')).join(' | ')} |\n`;
 }
+// What each runtime adds on top of its own bare start (same run): the part that is tsrun's code.
+const bareOp = opNames.find((o) => o.startsWith('bare'));
+const small = ['version', 'state', 'start', 'kill', 'delete'].filter((o) => opNames.includes(o));
+if (bareOp && small.length) {
+  md += `\n| added over the bare start (median − bare median), ms | ${small.join(' | ')} |\n|---|${small.map(() => '---').join('|')}|\n`;
+  for (const rt of runtimes) {
+    const b = times[bareOp]?.[rt.name];
+    if (!b?.length) continue;
+    md += `| ${rt.name} | ${small.map((o) => (times[o]?.[rt.name]?.length ? ((med(times[o][rt.name]) - med(b)) * 1000).toFixed(1) : '–')).join(' | ')} |\n`;
+  }
+}
 console.log(md);
 if (OUT) appendFileSync(OUT, `${md}\n`);
 rmSync(W, { recursive: true, force: true });

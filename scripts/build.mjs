@@ -3,7 +3,7 @@
 // `--if-stale` skips the native build when its outputs are newer than its sources.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -87,6 +87,14 @@ const common = {
 };
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/entry.ts')], outfile: join(root, 'dist/tsrun.cjs'), plugins: [lazyBuiltins] });
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/api.ts')], outfile: join(root, 'dist/api.cjs') });
+// For Bun, also one bundle per group of commands (see src/cli/main.ts); bin/tsrun picks the group's
+// bundle from the command word and falls back to the whole one. BUN_GROUPS is also what bin/tsrun
+// maps: keep the two in step.
+const BUN_GROUPS = ['state', 'control', 'create', 'list', 'spec', 'features', 'cgroup'];
+rmSync(join(root, 'build/bun-groups'), { recursive: true, force: true });
+for (const g of BUN_GROUPS) {
+  await esbuild.build({ ...common, define: { ...common.define, __TSRUN_GROUP__: JSON.stringify(g) }, entryPoints: [join(root, 'src/cli/entry.ts')], outfile: join(root, `build/bun-groups/${g}.cjs`), plugins: [lazyBuiltins] });
+}
 
 // Node's entry: loads dist/tsrun.cjs through a V8 code cache (Node 20 has no module.enableCompileCache).
 // The cache holds the bytecode of every function a command ran, one file per command, made by that
@@ -159,7 +167,10 @@ const bun = findBun();
 let bunOk = false;
 if (bun) {
   try {
-    execFileSync(bun, ['build', 'dist/tsrun.cjs', '--target=bun', '--format=cjs', '--bytecode', '--outdir', 'dist/bun'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    rmSync(join(root, 'dist/bun'), { recursive: true, force: true });
+    // One directory of inputs, so the outputs land flat in dist/bun (tsrun.js, state.js, ...).
+    copyFileSync(join(root, 'dist/tsrun.cjs'), join(root, 'build/bun-groups/tsrun.cjs'));
+    execFileSync(bun, ['build', ...['tsrun', ...BUN_GROUPS].map((g) => `build/bun-groups/${g}.cjs`), '--target=bun', '--format=cjs', '--bytecode', '--outdir', 'dist/bun'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     bunOk = existsSync(join(root, 'dist/bun/tsrun.js'));
     // The validators too: requiring config's from source costs Bun ~4-10 ms, from bytecode ~1.5 ms.
     const vdir = join(root, 'build/gen/validators');

@@ -3,6 +3,7 @@ import { writeSync } from '../sys/fs.js';
 import type { FlagValues } from './argv.js';
 import type { Logger } from '../io/log.js';
 import { StateStore } from '../state/store.js';
+import { TsrunError } from '../errors.js';
 
 export interface Globals {
   root: string;
@@ -43,5 +44,15 @@ function writeFd1(s: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
+  }
+}
+
+/** Runs fn, naming the command and container in any TsrunError it throws (`start c1: ...`). */
+export function withContext<T>(ctx: Ctx, command: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TsrunError) e.withContext(`${command} ${ctx.args[0] ?? ''}`.trim());
+    throw e;
   }
 }

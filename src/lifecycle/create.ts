@@ -12,7 +12,9 @@ import { buildPlan, type InitPlan } from '../plan/build.js';
 import { compileForSpec } from '../seccomp/compile.js';
 import { SyncKind } from '../plan/ops.gen.js';
 import { readProcStat } from '../state/status.js';
-import { SPEC_VERSION, type ContainerRecord, type StateStore } from '../state/store.js';
+import { SPEC_VERSION, stateJson, type ContainerRecord, type StateStore } from '../state/store.js';
+
+export { stateJson };
 import { sys } from '../sys/index.js';
 import { hostFacts } from './host.js';
 import { sendToListener } from '../seccomp/listener.js';
@@ -87,9 +89,6 @@ export function writePidFile(path: string, pid: number): void {
   renameSync(tmp, path);
 }
 
-export function stateJson(rec: ContainerRecord, status: string): string {
-  return JSON.stringify({ ociVersion: rec.ociVersion, id: rec.id, status, pid: rec.pid, bundle: rec.bundle, annotations: rec.annotations ?? {} });
-}
 
 export function create(opts: CreateOptions): ContainerRecord {
   const { store, log, id } = opts;

@@ -46,6 +46,11 @@ const LOCK_UN = 8;
 const ID_RE = /^[\w+.-]+$/;
 
 /** runc's rule for container ids: [A-Za-z0-9_+.-], and not "." or "..". */
+/** The runtime-spec state document of rec with a given status, as hooks and listeners get it. */
+export function stateJson(rec: ContainerRecord, status: string): string {
+  return JSON.stringify({ ociVersion: rec.ociVersion, id: rec.id, status, pid: rec.pid, bundle: rec.bundle, annotations: rec.annotations ?? {} });
+}
+
 export function validateId(id: string): void {
   if (!id) throw fail('container id cannot be empty');
   if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) {

@@ -27,7 +27,10 @@ export function projectRoot(): string {
   if (process.env.TSRUN_HOME) return (cached = process.env.TSRUN_HOME);
   if (globalThis.__tsrunEmbedded) return (cached = extractEmbedded(globalThis.__tsrunEmbedded));
   const resolve = createRequire(__filename).resolve;
-  for (const dir of [join(__dirname, '..'), join(__dirname, '../..')]) {
+  // Under Bun, __dirname is the directory the bundle was built from (Bun's bundler writes it in): the
+  // running file's own place comes first, so a moved installation still finds its own addon.
+  const here = [__dirname, ...(process.versions.bun && process.argv[1] ? [dirname(process.argv[1])] : [])].reverse();
+  for (const dir of here.flatMap((d) => [join(d, '..'), join(d, '../..')])) {
     try {
       resolve(join(dir, 'build/Release/tsrun.node'));
       return (cached = dir);

@@ -104,3 +104,23 @@ describe('features tells the truth', () => {
     expect(f.linux!.selinux!.enabled).toBe(false);
   });
 });
+
+describe('bin/tsrun picks a group bundle for Bun', () => {
+  const launcher = readFileSync(join(__dirname, '../../bin/tsrun'), 'utf8');
+  it('skips the value of every global flag that takes one, and nothing else', async () => {
+    const { globalFlags } = await import('../../src/cli/commands.js');
+    const line = /^\s*(--root\|[^)]*)\) skip=1 ;;$/m.exec(launcher)![1].split('|');
+    const expected = globalFlags.filter((f) => f.type !== 'bool').flatMap((f) => [`--${f.name}`, `-${f.name}`]);
+    expect(line.sort()).toEqual(expected.sort());
+  });
+  it('maps every implemented command to the group that holds it (src/cli/main.ts)', () => {
+    const main = readFileSync(join(__dirname, '../../src/cli/main.ts'), 'utf8');
+    const groupOf = new Map([...main.matchAll(/^\s+(\w+): typeof __TSRUN_GROUP__ === 'undefined' \|\| __TSRUN_GROUP__ === '(\w+)'/gm)].map((m) => [m[1], m[2]]));
+    expect(groupOf.size).toBeGreaterThan(10);
+    for (const [cmd, group] of groupOf) {
+      const arm = new RegExp(`^\\s+([\\w|]*\\b${cmd}\\b[\\w|]*)\\) bundle=\\$b/([\\w$]+)\\.js; break ;;$`, 'm').exec(launcher);
+      expect(arm, `bin/tsrun has no arm for ${cmd}`).not.toBeNull();
+      expect(arm![2] === '$a' ? cmd : arm![2], cmd).toBe(group);
+    }
+  });
+});

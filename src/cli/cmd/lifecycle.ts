@@ -1,23 +1,14 @@
-// CLI wrappers of the lifecycle: flags in, lifecycle functions called, errors given their context.
+// CLI wrappers of create, run and exec: flags in, lifecycle functions called, errors given their
+// context. (start, kill and delete are in control.ts: they need none of create's code.)
 import { TsrunError } from '../../errors.js';
 import { create, dryRunPlan, type CreateOptions } from '../../lifecycle/create.js';
-import { destroy, kill, start } from '../../lifecycle/lifecycle.js';
 import { run } from '../../lifecycle/run.js';
-import { parseSignal } from '../../lifecycle/signals.js';
 import { loadBundle } from '../../config/load.js';
 import { validateId } from '../../state/store.js';
 import { formatPlan } from '../../plan/format.js';
 import type { Ctx } from '../context.js';
-import { out } from '../context.js';
+import { out, withContext } from '../context.js';
 
-function withContext<T>(ctx: Ctx, command: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof TsrunError) e.withContext(`${command} ${ctx.args[0] ?? ''}`.trim());
-    throw e;
-  }
-}
 
 function createOptions(ctx: Ctx, detach: boolean): CreateOptions {
   const f = ctx.flags;
@@ -49,23 +40,6 @@ export function createCmd(ctx: Ctx): number {
     create(opts);
     return 0;
   });
-}
-
-export function startCmd(ctx: Ctx): number {
-  return withContext(ctx, 'start', () => { start(ctx.store, ctx.args[0]); return 0; });
-}
-
-export function killCmd(ctx: Ctx): number {
-  return withContext(ctx, 'kill', () => {
-    // Without a signal: the image's stop signal when its config has one (runtime-spec SHOULD), else TERM.
-    const stop = ctx.args[1] ?? ctx.store.read(ctx.args[0]).annotations?.['org.opencontainers.image.stopSignal'] ?? 'TERM';
-    kill(ctx.store, ctx.args[0], parseSignal(stop), !!ctx.flags.all);
-    return 0;
-  });
-}
-
-export function deleteCmd(ctx: Ctx): number {
-  return withContext(ctx, 'delete', () => { destroy(ctx.store, ctx.args[0], !!ctx.flags.force, ctx.log); return 0; });
 }
 
 export async function runCmd(ctx: Ctx): Promise<number> {
