@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: build what is stale, typecheck, run every suite (unit, integration, conformance,
-// clients) on the default runtime, then run the CLI suites again on the other runtimes tsrun ships:
-// on Node when the default is Bun, and as the single-file executable (scripts/build-single.mjs) when
-// Bun is there to build it. Each pass prints its own vitest summary; any failing pass fails the run.
-//   node scripts/test.mjs [--only default|node|single]
+// clients) on the default runtime, then run the CLI suites again on each other way tsrun runs: Node
+// (build/tsrun-node), the Bun bundles (build/tsrun-bun) and the single-file executable. Each pass
+// prints its own vitest summary; any failing pass fails the run.
+//   node scripts/test.mjs [--only default|node|bun|single]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,15 +30,21 @@ function pass(name, extraEnv, files = []) {
   if (r.status !== 0) failed.push(name);
 }
 
+// The default pass runs bin/tsrun as built (build/runtime: the single-file executable when Bun built
+// it, else the Bun bundles, else Node); the others run the CLI suites on each other way tsrun ships.
 const dflt = readFileSync(join(root, 'build/runtime'), 'utf8').trim();
-const bunIsDefault = /bun[^/]*$/.test(dflt);
+const kind = /\/tsrun$/.test(dflt) ? 'single' : /bun[^/]*$/.test(dflt) ? 'bun' : 'node';
 pass('default', {});
-if (bunIsDefault) pass('node', { TSRUN_BIN: join(root, 'build/tsrun-node') }, CLI_SUITES);
-else console.log('\n=== tests: node === is the default pass (no Bun was found at build time)');
-if (existsSync(join(root, 'build/runtime-bun')) && (!only || only === 'single')) {
-  execFileSync(process.execPath, [join(root, 'scripts/build-single.mjs')], { cwd: root, stdio: 'inherit', env });
-  pass('single', { TSRUN_BIN: join(root, 'dist/single/tsrun') }, CLI_SUITES);
-} else if (!only) console.log('\n=== tests: single === skipped: the single-file build needs Bun (npm ci installs @oven/bun-linux-x64)');
+const others = {
+  node: join(root, 'build/tsrun-node'),
+  bun: existsSync(join(root, 'build/runtime-bun')) ? join(root, 'build/tsrun-bun') : undefined,
+  single: existsSync(join(root, 'dist/single/tsrun')) ? join(root, 'dist/single/tsrun') : undefined,
+};
+for (const [name, bin] of Object.entries(others)) {
+  if (name === kind) continue;
+  if (bin) pass(name, { TSRUN_BIN: bin }, CLI_SUITES);
+  else if (!only) console.log(`\n=== tests: ${name} === skipped: not built (Bun was not found; npm ci installs @oven/bun-linux-x64)`);
+}
 
 if (failed.length) {
   console.error(`\nnpm test: failed passes: ${failed.join(', ')}`);
