@@ -8,8 +8,12 @@ import { dirname, join } from '../sys/path.js';
   (code) => { process.exitCode = code; },
   (e) => {
     // A group bundle chosen for another command (bin/tsrun guesses from argv): the whole one runs it.
-    // (process.argv[1], not __dirname: Bun's bundler writes the build-time directory into __dirname.)
-    if (e instanceof NotInThisBundle) return void createRequire(__filename)(join(dirname(process.argv[1]), 'tsrun.js'));
+    // Node: the loader's own; Bun: tsrun.js beside this bundle (process.argv[1], not __dirname: Bun's
+    // bundler writes the build-time directory into __dirname).
+    if (e instanceof NotInThisBundle) {
+      const whole = (globalThis as { __tsrunWhole?: () => void }).__tsrunWhole;
+      return void (whole ? whole() : createRequire(__filename)(join(dirname(process.argv[1]), 'tsrun.js')));
+    }
     process.stderr.write(`${e?.stack ?? e}\n`);
     process.exitCode = 1;
   },
