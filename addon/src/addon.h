@@ -21,6 +21,9 @@ bool ArgStr(const Napi::CallbackInfo &info, size_t i, std::string *out);
 // An optional number: def when argument i is missing or undefined.
 bool ArgIntOr(const Napi::CallbackInfo &info, size_t i, int64_t def, int64_t *out);
 
+// open(2) with O_CLOEXEC added, retried on EINTR; -1 with errno.
+int OpenCloexec(const char *path, int flags, mode_t mode);
+
 // Connects to a unix stream socket path (long paths through /proc/self/fd); -1 with errno and *what.
 int ConnectUnixPath(const std::string &path, const char **what);
 

@@ -21,12 +21,17 @@ static Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+int OpenCloexec(const char *path, int flags, mode_t mode) {
+  int fd;
+  do fd = open(path, flags | O_CLOEXEC, mode); while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
 static Napi::Value Open(const Napi::CallbackInfo &info) {
   std::string path;
   int64_t flags, mode;
   if (!ArgStr(info, 0, &path) || !ArgInt(info, 1, &flags) || !ArgIntOr(info, 2, 0, &mode)) return info.Env().Undefined();
-  int fd;
-  do fd = open(path.c_str(), (int)flags | O_CLOEXEC, (mode_t)mode); while (fd < 0 && errno == EINTR);
+  int fd = OpenCloexec(path.c_str(), (int)flags, (mode_t)mode);
   if (fd < 0) return ThrowErrno(info.Env(), errno, "open", path);
   return Napi::Number::New(info.Env(), fd);
 }

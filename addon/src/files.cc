@@ -13,12 +13,6 @@
 
 namespace tsrun {
 
-static int OpenRetry(const char *path, int flags, mode_t mode) {
-  int fd;
-  do fd = open(path, flags | O_CLOEXEC, mode); while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
 // Reads fd to EOF. Files in /proc and /sys report size 0, so the buffer grows as needed.
 static bool ReadAll(int fd, std::string *out) {
   struct stat st;
@@ -71,7 +65,7 @@ static Napi::Value ReadFile(const Napi::CallbackInfo &info) {
   std::string path, data;
   if (!ArgStr(info, 0, &path)) return env.Undefined();
   bool text = info.Length() > 1 && info[1].ToBoolean();
-  int fd = OpenRetry(path.c_str(), O_RDONLY, 0);
+  int fd = OpenCloexec(path.c_str(), O_RDONLY, 0);
   if (fd < 0) return ThrowErrno(env, errno, "open", path);
   bool ok = ReadAll(fd, &data);
   int err = errno;
@@ -89,7 +83,7 @@ static Napi::Value WriteFile(const Napi::CallbackInfo &info) {
   size_t n;
   int64_t flags, mode;
   if (!ArgStr(info, 0, &path) || !ArgBytes(info, 1, &tmp, &p, &n) || !ArgInt(info, 2, &flags) || !ArgIntOr(info, 3, 0666, &mode)) return env.Undefined();
-  int fd = OpenRetry(path.c_str(), (int)flags, (mode_t)mode);
+  int fd = OpenCloexec(path.c_str(), (int)flags, (mode_t)mode);
   if (fd < 0) return ThrowErrno(env, errno, "open", path);
   bool ok = WriteAll(fd, p, n);
   int err = errno;
@@ -182,7 +176,7 @@ static Napi::Value Readdir(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::string path;
   if (!ArgStr(info, 0, &path)) return env.Undefined();
-  int fd = OpenRetry(path.c_str(), O_RDONLY | O_DIRECTORY, 0);
+  int fd = OpenCloexec(path.c_str(), O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0) return ThrowErrno(env, errno, "opendir", path);
   DIR *d = fdopendir(fd);
   if (!d) {

@@ -55,10 +55,16 @@ export function layoutOfRoot(root: string): HostLayout {
 }
 
 let cached: HostLayout | undefined;
+let mountinfo: string | undefined;
+
+/** /proc/self/mountinfo, read once per process (create needs it twice: here and for the plan). */
+export function hostMountinfo(): string {
+  return (mountinfo ??= readFileSync('/proc/self/mountinfo', 'utf8'));
+}
 
 /** The host's layout (root given: a fake tree for tests). */
 export function detectHost(root?: string): HostLayout {
   if (root) return layoutOfRoot(root);
-  cached ??= parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+  cached ??= parseMountinfo(hostMountinfo());
   return cached;
 }

@@ -13,8 +13,6 @@ import { compileForSpec } from '../seccomp/compile.js';
 import { SyncKind } from '../plan/ops.gen.js';
 import { readProcStat } from '../state/status.js';
 import { SPEC_VERSION, stateJson, type ContainerRecord, type StateStore } from '../state/store.js';
-
-export { stateJson };
 import { sys } from '../sys/index.js';
 import { hostFacts } from './host.js';
 import { sendToListener } from '../seccomp/listener.js';

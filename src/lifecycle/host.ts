@@ -2,6 +2,7 @@
 import { existsSync, lstatSync, readFileSync, statSync } from '../sys/fs.js';
 import { join } from '../sys/path.js';
 import type { HostFacts } from '../plan/build.js';
+import { hostMountinfo } from '../cgroups/detect.js';
 
 export interface CgroupHierarchy {
   /** The hierarchy's options, e.g. "cpu,cpuacct" or "name=systemd". */
@@ -11,7 +12,7 @@ export interface CgroupHierarchy {
 }
 
 /** cgroup v1 hierarchies mounted on the host (null on a pure v2 host), and the cgroup2 mount point. */
-export function cgroupLayout(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): { v1: CgroupHierarchy[] | null; v2?: string } {
+export function cgroupLayout(mountinfo = hostMountinfo()): { v1: CgroupHierarchy[] | null; v2?: string } {
   const v1: CgroupHierarchy[] = [];
   let v2: string | undefined;
   for (const line of mountinfo.split('\n')) {
