@@ -1,6 +1,9 @@
 // Which cgroup layout the host has, from /proc/self/mountinfo: v2 (unified only), v1, or hybrid (v1
 // controllers plus cgroup2 at /sys/fs/cgroup/unified, where tsrun uses v1 for every controller, as runc).
-import { existsSync, readdirSync, readFileSync } from '../sys/fs.js';
+// mountinfo also lists mounts that a later mount hides (a tmpfs over /sys/fs/cgroup in a nested
+// container or a test harness): such a line is not a usable hierarchy, so every cgroup line is checked
+// against the mount point itself (its st_dev must be the line's device) before it is trusted.
+import { existsSync, readdirSync, readFileSync, statSync } from '../sys/fs.js';
 import { join } from '../sys/path.js';
 
 export const V1_CONTROLLERS = ['cpuset', 'cpu', 'cpuacct', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'hugetlb', 'net_cls', 'net_prio', 'perf_event', 'rdma', 'misc'];
@@ -13,23 +16,64 @@ export interface HostLayout {
   v1: Record<string, string>;
 }
 
-/** Parses mountinfo lines into the cgroup layout (first mount of each hierarchy wins). */
-export function parseMountinfo(text: string): HostLayout {
-  const v1: Record<string, string> = {};
-  let unified: string | undefined;
+/** One cgroup or cgroup2 line of mountinfo. */
+export interface CgroupMount {
+  fstype: 'cgroup' | 'cgroup2';
+  mountPoint: string;
+  /** Super options: the controllers of a v1 hierarchy ("rw,cpu,cpuacct"). */
+  superOpts: string;
+  /** The line's device, "major:minor". */
+  dev: string;
+}
+
+/** Whether the file at path is on device "major:minor" (false when it cannot be stat'ed). */
+export type DevCheck = (path: string, dev: string) => boolean;
+
+/** st_dev of path against "major:minor" (glibc's makedev encoding). */
+export function isOnDevice(path: string, dev: string): boolean {
+  const [major, minor] = dev.split(':').map(Number);
+  let st: { dev: number };
+  try {
+    st = statSync(path);
+  } catch {
+    return false;
+  }
+  const d = BigInt(st.dev);
+  return Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn)) === major && Number((d & 0xffn) | ((d >> 12n) & ~0xffn)) === minor;
+}
+
+/** The cgroup mounts of a mountinfo text that are live (check: whether the mount point is that mount). */
+export function cgroupMounts(text: string, check: DevCheck | null = isOnDevice): CgroupMount[] {
+  const out: CgroupMount[] = [];
   for (const line of text.split('\n')) {
     const sep = line.indexOf(' - ');
     if (sep < 0) continue;
     const pre = line.slice(0, sep).split(' ');
     const [fstype, , superOpts = ''] = line.slice(sep + 3).split(' ');
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
     const mountPoint = pre[4]?.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-    if (!mountPoint) continue;
-    if (fstype === 'cgroup2') {
-      unified ??= mountPoint;
-    } else if (fstype === 'cgroup') {
-      for (const opt of superOpts.split(',')) {
-        if (V1_CONTROLLERS.includes(opt) || opt.startsWith('name=')) v1[opt] ??= mountPoint;
-      }
+    if (!mountPoint || !pre[2]) continue;
+    out.push({ fstype, mountPoint, superOpts, dev: pre[2] });
+  }
+  return check ? out.filter((m) => check(m.mountPoint, m.dev)) : out;
+}
+
+/** Parses mountinfo lines into the cgroup layout (check: see cgroupMounts; null trusts every line). */
+export function parseMountinfo(text: string, check: DevCheck | null = null): HostLayout {
+  return layoutOf(cgroupMounts(text, check));
+}
+
+/** The layout of a list of cgroup mounts (the first mount of each hierarchy wins). */
+export function layoutOf(mounts: CgroupMount[]): HostLayout {
+  const v1: Record<string, string> = {};
+  let unified: string | undefined;
+  for (const m of mounts) {
+    if (m.fstype === 'cgroup2') {
+      unified ??= m.mountPoint;
+      continue;
+    }
+    for (const opt of m.superOpts.split(',')) {
+      if (V1_CONTROLLERS.includes(opt) || opt.startsWith('name=')) v1[opt] ??= m.mountPoint;
     }
   }
   const hasV1 = Object.keys(v1).some((k) => !k.startsWith('name='));
@@ -55,16 +99,15 @@ export function layoutOfRoot(root: string): HostLayout {
 }
 
 let cached: HostLayout | undefined;
-let mountinfo: string | undefined;
+let mounts: CgroupMount[] | undefined;
 
-/** /proc/self/mountinfo, read once per process (create needs it twice: here and for the plan). */
-export function hostMountinfo(): string {
-  return (mountinfo ??= readFileSync('/proc/self/mountinfo', 'utf8'));
+/** The live cgroup mounts of this process's mount namespace, read once per process (create needs them twice). */
+export function hostCgroupMounts(): CgroupMount[] {
+  return (mounts ??= cgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8')));
 }
 
 /** The host's layout (root given: a fake tree for tests). */
 export function detectHost(root?: string): HostLayout {
   if (root) return layoutOfRoot(root);
-  cached ??= parseMountinfo(hostMountinfo());
-  return cached;
+  return (cached ??= layoutOf(hostCgroupMounts()));
 }

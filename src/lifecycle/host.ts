@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, readFileSync, statSync } from '../sys/fs.js';
 import { join } from '../sys/path.js';
 import type { HostFacts } from '../plan/build.js';
-import { hostMountinfo } from '../cgroups/detect.js';
+import { hostCgroupMounts, type CgroupMount } from '../cgroups/detect.js';
 
 export interface CgroupHierarchy {
   /** The hierarchy's options, e.g. "cpu,cpuacct" or "name=systemd". */
@@ -12,14 +12,10 @@ export interface CgroupHierarchy {
 }
 
 /** cgroup v1 hierarchies mounted on the host (null on a pure v2 host), and the cgroup2 mount point. */
-export function cgroupLayout(mountinfo = hostMountinfo()): { v1: CgroupHierarchy[] | null; v2?: string } {
+export function cgroupLayout(mounts: CgroupMount[] = hostCgroupMounts()): { v1: CgroupHierarchy[] | null; v2?: string } {
   const v1: CgroupHierarchy[] = [];
   let v2: string | undefined;
-  for (const line of mountinfo.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const mountpoint = line.slice(0, sep).split(' ')[4];
-    const [fstype, , superOpts] = line.slice(sep + 3).split(' ');
+  for (const { fstype, mountPoint: mountpoint, superOpts } of mounts) {
     if (fstype === 'cgroup2') v2 ??= mountpoint;
     if (fstype !== 'cgroup') continue;
     const opts = superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children' && o !== 'noprefix' && o !== 'xattr');

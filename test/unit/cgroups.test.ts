@@ -1,6 +1,6 @@
 // Pure parts of src/cgroups: conversions, paths, host detection, device rules, update merging.
 import { describe, expect, it } from 'vitest';
-import { parseMountinfo } from '../../src/cgroups/detect.js';
+import { cgroupMounts, parseMountinfo } from '../../src/cgroups/detect.js';
 import { deviceRules, ruleString } from '../../src/cgroups/devices.js';
 import { cgroupInnerPath } from '../../src/cgroups/path.js';
 import { formatCpuTime, formatStime, ttyName } from '../../src/cgroups/ps-table.js';
@@ -78,6 +78,21 @@ describe('host detection from mountinfo', () => {
     expect(h.mode).toBe('hybrid');
     expect(h.unified).toBe('/sys/fs/cgroup/unified');
     expect(h.v1).toEqual({ cpu: '/sys/fs/cgroup/cpu', cpuacct: '/sys/fs/cgroup/cpuacct', memory: '/sys/fs/cgroup/memory', net_cls: '/sys/fs/cgroup/net_cls,net_prio', net_prio: '/sys/fs/cgroup/net_cls,net_prio', 'name=systemd': '/sys/fs/cgroup/systemd' });
+  });
+  it('does not trust a line whose mount point is now another mount (a tmpfs over /sys/fs/cgroup)', () => {
+    const text = [
+      '31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755',
+      '32 31 0:29 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset',
+      '35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
+      '41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw',
+      '90 23 0:60 / /sys/fs/cgroup rw - tmpfs tmpfs rw',
+      '91 90 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
+    ].join('\n');
+    // What stat(2) of each mount point now says: only the memory hierarchy mounted again is live.
+    const live: Record<string, string> = { '/sys/fs/cgroup': '0:60', '/sys/fs/cgroup/memory': '0:32' };
+    const check = (path: string, dev: string) => live[path] === dev;
+    expect(cgroupMounts(text, check).map((m) => `${m.mountPoint} ${m.dev}`)).toEqual(['/sys/fs/cgroup/memory 0:32', '/sys/fs/cgroup/memory 0:32']);
+    expect(parseMountinfo(text, check)).toEqual({ mode: 'v1', unified: undefined, v1: { memory: '/sys/fs/cgroup/memory' } });
   });
   it('sees a pure v2 host', () => {
     const h = parseMountinfo('25 19 0:22 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n');

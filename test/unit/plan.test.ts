@@ -7,6 +7,7 @@ import { formatPlan } from '../../src/plan/format.js';
 import { parseMountOptions } from '../../src/plan/mount-options.js';
 import { MOUNT_ATTR, MS, NS_FLAGS } from '../../src/plan/tables.js';
 import { cgroupLayout } from '../../src/lifecycle/host.js';
+import { cgroupMounts } from '../../src/cgroups/detect.js';
 
 function plan(edit?: (s: Spec) => void, extra: Partial<PlanInput> = {}) {
   const spec = defaultSpec();
@@ -151,11 +152,11 @@ describe('launch plan', () => {
       '31 25 0:27 / /sys/fs/cgroup/systemd rw,nosuid - cgroup cgroup rw,xattr,name=systemd',
       '34 25 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
     ].join('\n');
-    expect(cgroupLayout(mi)).toEqual({
+    expect(cgroupLayout(cgroupMounts(mi, null))).toEqual({
       v1: [{ options: 'name=systemd', mountpoint: '/sys/fs/cgroup/systemd' }, { options: 'cpu,cpuacct', mountpoint: '/sys/fs/cgroup/cpu,cpuacct' }],
       v2: '/sys/fs/cgroup/unified',
     });
-    expect(cgroupLayout(mi.split('\n')[0]).v1).toBeNull();
+    expect(cgroupLayout(cgroupMounts(mi.split('\n')[0], null)).v1).toBeNull();
   });
 });
 
