@@ -67,6 +67,9 @@ export function processFromFlags(base: Process, o: ExecOptions): Process {
   if (o.caps?.length) {
     const c = (p.capabilities ??= {});
     for (const set of ['bounding', 'effective', 'permitted'] as const) c[set] = [...new Set([...(c[set] ?? []), ...o.caps])];
+    // As runc: ambient too, but only when the process has an inheritable set (without one the kernel
+    // refuses to raise an ambient capability, and --cap does not add inheritable ones).
+    if (c.inheritable) c.ambient = [...new Set([...(c.ambient ?? []), ...o.caps])];
   }
   if (o.noNewPrivs) p.noNewPrivileges = true;
   if (o.apparmor) p.apparmorProfile = o.apparmor;

@@ -64,35 +64,51 @@ export interface InitPlan {
   runtimeHooks: boolean;
 }
 
-const capBits = (names: readonly string[] | undefined, path: string): bigint => {
+/** The bits of a capability list; names tsrun does not know are collected in unknown. */
+const capBits = (names: readonly string[] | undefined, unknown: Set<string>): bigint => {
   let bits = 0n;
-  for (const [i, n] of (names ?? []).entries()) {
+  for (const n of names ?? []) {
     const bit = CAPABILITIES.indexOf(n);
-    if (bit < 0) throw fail(`unknown capability "${n}"`, { configPath: `${path}[${i}]`, hint: `known capabilities: ${CAPABILITIES.join(', ')}` });
-    bits |= 1n << BigInt(bit);
+    if (bit < 0) unknown.add(n);
+    else bits |= 1n << BigInt(bit);
   }
   return bits;
 };
 
+const capNames = (bits: bigint) => CAPABILITIES.filter((_, i) => bits & (1n << BigInt(i)));
+
 /**
- * The capability sets, less what the runtime does not hold itself: the spec says to warn about a
- * capability that cannot be granted and not to fail (runc fails here; Docker's --privileged asks for all).
+ * The capability sets, as the kernel can grant them, with a warning for each thing left out (runc and
+ * crun run such configs; `runc spec` itself asks for ambient capabilities without inheritable ones):
+ * - unknown names are ignored (runc 1.2+: "ignoring unknown or unavailable capabilities"), so a config
+ *   written for a newer kernel still runs;
+ * - what the runtime does not hold itself cannot be granted: the spec says to warn, not fail;
+ * - an ambient capability must also be permitted and inheritable, or the kernel refuses to raise it
+ *   (runc and crun skip it with a warning).
  */
 function capabilitySets(caps: NonNullable<Spec['process']>['capabilities'] = {}, bound: bigint | undefined, warnings: string[]) {
+  const unknown = new Set<string>();
   const sets = {
-    bounding: capBits(caps.bounding, 'process.capabilities.bounding'),
-    effective: capBits(caps.effective, 'process.capabilities.effective'),
-    permitted: capBits(caps.permitted, 'process.capabilities.permitted'),
-    inheritable: capBits(caps.inheritable, 'process.capabilities.inheritable'),
-    ambient: capBits(caps.ambient, 'process.capabilities.ambient'),
+    bounding: capBits(caps.bounding, unknown),
+    effective: capBits(caps.effective, unknown),
+    permitted: capBits(caps.permitted, unknown),
+    inheritable: capBits(caps.inheritable, unknown),
+    ambient: capBits(caps.ambient, unknown),
   };
-  if (bound === undefined) return sets;
-  const all = sets.bounding | sets.effective | sets.permitted | sets.inheritable | sets.ambient;
-  const missing = all & ~bound;
-  if (missing) {
-    const names = CAPABILITIES.filter((_, i) => missing & (1n << BigInt(i)));
-    warnings.push(`process.capabilities: ${names.join(', ')} cannot be granted (tsrun itself does not hold ${names.length > 1 ? 'them' : 'it'}), so the container runs without`);
-    for (const k of Object.keys(sets) as (keyof typeof sets)[]) sets[k] &= bound;
+  if (unknown.size) warnings.push(`process.capabilities: ignoring unknown capabilities: ${[...unknown].join(', ')}`);
+  if (bound !== undefined) {
+    const all = sets.bounding | sets.effective | sets.permitted | sets.inheritable | sets.ambient;
+    const missing = all & ~bound;
+    if (missing) {
+      const names = capNames(missing);
+      warnings.push(`process.capabilities: ${names.join(', ')} cannot be granted (tsrun itself does not hold ${names.length > 1 ? 'them' : 'it'}), so the container runs without`);
+      for (const k of Object.keys(sets) as (keyof typeof sets)[]) sets[k] &= bound;
+    }
+  }
+  const noAmbient = sets.ambient & ~(sets.inheritable & sets.permitted);
+  if (noAmbient) {
+    warnings.push(`process.capabilities.ambient: cannot raise ${capNames(noAmbient).join(', ')}: an ambient capability must also be in the permitted and inheritable sets (skipped, as runc does)`);
+    sets.ambient &= ~noAmbient;
   }
   return sets;
 }

@@ -131,8 +131,22 @@ describe('launch plan', () => {
     ]);
   });
 
-  it('rejects unknown capability names, naming the entry', () => {
-    expect(() => plan((s) => s.process!.capabilities!.bounding!.push('CAP_FLY'))).toThrow(/unknown capability "CAP_FLY" \(process.capabilities.bounding\[3\]\)/);
+  it('ignores unknown capability names with a warning, as runc 1.2 does', () => {
+    const p = plan((s) => s.process!.capabilities!.bounding!.push('CAP_FLY'));
+    expect(p.warnings).toContain('process.capabilities: ignoring unknown capabilities: CAP_FLY');
+    const bounding = p.steps.find((s) => s.op.op === 'caps_bounding')!.op as { keep: bigint };
+    expect(bounding.keep).toBe((1n << 29n) | (1n << 5n) | (1n << 10n));
+  });
+
+  it('skips ambient capabilities that are not also inheritable and permitted (runc spec asks for them)', () => {
+    const p = plan((s) => {
+      s.process!.capabilities!.ambient = ['CAP_KILL', 'CAP_AUDIT_WRITE'];
+      s.process!.capabilities!.inheritable = ['CAP_KILL'];
+      s.process!.capabilities!.permitted = ['CAP_KILL', 'CAP_AUDIT_WRITE'];
+    });
+    const set = p.steps.find((s) => s.op.op === 'caps_set')!.op as { ambient: bigint; inheritable: bigint };
+    expect(set.ambient).toBe(1n << 5n);
+    expect(p.warnings!.join('\n')).toMatch(/ambient: cannot raise CAP_AUDIT_WRITE: an ambient capability must also be in the permitted and inheritable sets/);
   });
 
   it('requires a mount namespace and a process', () => {
