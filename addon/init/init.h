@@ -15,6 +15,8 @@ struct ctx {
   size_t state_len;
   int fifo_w;           /* exec.fifo opened for writing by wait_fifo keep=1; -1 otherwise */
   char *exec_path;      /* kept by exec_lookup for exec */
+  int held[16];         /* detached trees kept by hold_tree (slot N at held[N-1]); 0 = none */
+  int cwd_done;         /* a chdir attempt before the user switch succeeded */
   int err;              /* errno of the failure being reported */
   char detail[512];     /* machine-readable hint of the failure */
 };
@@ -54,5 +56,8 @@ HANDLER(caps_set); HANDLER(no_new_privs); HANDLER(seccomp); HANDLER(chdir); HAND
 HANDLER(run_hook); HANDLER(close_fds); HANDLER(close_channel); HANDLER(wait_fifo); HANDLER(exec);
 HANDLER(join_keyring); HANDLER(personality); HANDLER(sched_setattr); HANDLER(ioprio_set);
 HANDLER(sched_setaffinity); HANDLER(set_mempolicy); HANDLER(mount_copyup); HANDLER(fifo_done); HANDLER(chroot_root);
+HANDLER(loopback_up); HANDLER(detach_mount); HANDLER(chown_stdio); HANDLER(hold_tree); HANDLER(chdir_root);
+/* mount.c: data with "mode=<mode of the directory fd>," in front (a tmpfs over an existing directory). */
+const char *data_with_dir_mode(int dirfd, const char *data, char *buf, size_t size);
 
 #endif

@@ -69,7 +69,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
     fds: helperFds(preservedCount(opts), { fifo: true, console: !!opts.consoleSocket, cgroupTasks }),
     waitForStart: true,
     cgroupPath: cgroupInnerPath(opts.id, spec.linux?.cgroupsPath, !!opts.systemdCgroup),
-    host: hostFacts(bundle.rootfs),
+    host: hostFacts(bundle.rootfs, !!opts.noPivot),
     seccomp,
   });
 }
@@ -210,9 +210,11 @@ function answerSync(kind: number, bundle: Bundle, plan: InitPlan, rec: Container
       writeFileSync(`/proc/${run.helperPid}/timens_offsets`, plan.timeOffsets!);
       return undefined;
     case SyncKind.hooks: {
-      const state = stateJson({ ...rec, pid }, 'creating');
-      runHooks('prestart', bundle.spec.hooks?.prestart, state);
-      runHooks('createRuntime', bundle.spec.hooks?.createRuntime, state);
+      // Status "created", as crun reports it to these hooks (runc says "creating"; the runtime-tools
+      // validation suite expects "created" in hooks_stdin). The cwd is the bundle, as with runc.
+      const state = stateJson({ ...rec, pid }, 'created');
+      runHooks('prestart', bundle.spec.hooks?.prestart, state, { cwd: bundle.dir });
+      runHooks('createRuntime', bundle.spec.hooks?.createRuntime, state, { cwd: bundle.dir });
       return new TextEncoder().encode(state);
     }
     case SyncKind.ready: {
