@@ -182,12 +182,12 @@ export class V1Manager implements CgroupManager {
     return this.uniqueDirs().some((d) => existsSync(d));
   }
 
-  destroy(opts: { force?: boolean } = {}): void {
+  destroy(opts: { force?: boolean; once?: boolean } = {}): void {
     const onBusy = opts.force ? () => { try { this.kill(SIGKILL); } catch {} } : undefined;
     const errors: string[] = [];
     for (const dir of this.uniqueDirs()) {
       try {
-        removeCgroup(dir, onBusy);
+        removeCgroup(dir, onBusy, opts.once ? 0 : undefined);
       } catch (e) {
         errors.push((e as Error).message);
       }

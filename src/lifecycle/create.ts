@@ -124,9 +124,10 @@ export function create(opts: CreateOptions): ContainerRecord {
     // pids.max is set once the init exists (at the ready sync): a limit as low as 0 or 1 would
     // otherwise refuse the helper's own fork into the pid namespace (runc too sets it after).
     const { pids, ...early } = linux?.resources ?? {};
-    made = true;
+    const shared = existingCgroup(cgroup, log);
+    made = !shared;
     cgroup.create(linux?.resources ? early : undefined, linux?.devices);
-    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources);
+    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources, shared);
     phase('cgroup created');
     run = spawnForCreate(opts, dir, joinAt);
     phase('tsrun-init spawned');
@@ -159,6 +160,19 @@ export function create(opts: CreateOptions): ContainerRecord {
   } finally {
     if (run) closeRun(run);
   }
+}
+
+/**
+ * Whether the container's cgroup is already there (a cgroupsPath shared with other processes). As
+ * runc 1.1: a frozen one is refused (the container would hang at once), a non-empty one is a warning
+ * (runc 1.2 refuses it). Such a cgroup is not the container's own: delete leaves it and its processes.
+ */
+function existingCgroup(cgroup: CgroupManager, log: Logger): boolean {
+  if (!cgroup.exists()) return false;
+  if (cgroup.isFrozen()) throw fail('container\'s cgroup unexpectedly frozen', { configPath: 'linux.cgroupsPath', detail: Object.values(cgroup.paths())[0], hint: 'thaw it (tsrun resume of the container that froze it), or use another cgroupsPath' });
+  const n = cgroup.pids().length;
+  if (n) log.warn(`container's cgroup is not empty: ${n} process(es) found`);
+  return true;
 }
 
 /** The exec fifo (O_PATH, for the init to reopen) and the console socket, then the helper. */

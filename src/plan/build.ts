@@ -272,7 +272,7 @@ export function buildPlan(input: PlanInput): InitPlan {
  * LSM labels take effect at the execve (the kernel reads /proc/self/attr/*exec then). Asking for an
  * LSM the host does not have is an error: the container would run unconfined.
  */
-function lsmSteps(w: PlanWriter, input: PlanInput): void {
+function lsmSteps(w: PlanWriter, input: PlanInput, warnings: string[]): void {
   const proc = input.spec.process!;
   const lsm = input.host.lsm ?? { apparmor: false, selinux: false };
   if (proc.apparmorProfile) {
@@ -283,7 +283,9 @@ function lsmSteps(w: PlanWriter, input: PlanInput): void {
     if (!lsm.selinux) throw fail(`SELinux label "${proc.selinuxLabel}" requested, but SELinux is not enabled on this host`, { configPath: 'process.selinuxLabel', hint: 'remove the field, or run on a host with SELinux' });
     w.add({ op: 'write_file', path: '/proc/self/attr/exec', data: proc.selinuxLabel }, `switch to the SELinux label "${proc.selinuxLabel}" at exec`, 'process.selinuxLabel');
   }
-  if (input.spec.linux?.mountLabel && !lsm.selinux) throw fail('a mount label is set, but SELinux is not enabled on this host', { configPath: 'linux.mountLabel' });
+  // Without SELinux a mount label means nothing, and runc and crun ignore it; with SELinux tsrun does
+  // not label mounts yet, and says so.
+  if (input.spec.linux?.mountLabel && lsm.selinux) warnings.push('linux.mountLabel is not applied by this version of tsrun');
 }
 
 function rlimitUnknown(type: string, i: number): never {
@@ -460,9 +462,10 @@ export function processSteps(w: PlanWriter, input: PlanInput, warnings: string[]
   w.add({ op: 'chdir', path: proc.cwd, attempt: 2 }, `change to the working directory ${proc.cwd} as uid ${user.uid} (when root could not)`, 'process.cwd');
   w.add({ op: 'keep_caps', on: 0 }, 'stop keeping capabilities');
   w.add({ op: 'caps_set', effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable, ambient: caps.ambient }, 'set the capability sets', 'process.capabilities');
-  lsmSteps(w, input);
+  lsmSteps(w, input, warnings);
   finalAffinitySteps(w, input.spec);
-  const pathEnv = (proc.env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  // As runc (Go's exec.LookPath): the process's own PATH, and none when its environment has none.
+  const pathEnv = (proc.env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '';
   w.add({ op: 'exec_lookup', file: proc.args![0], pathEnv }, `find the executable "${proc.args![0]}"`, 'process.args[0]');
   w.add({ op: 'sync', kind: SyncKind.ready }, 'report the container created');
   if (seccomp && proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');

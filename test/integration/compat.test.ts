@@ -179,3 +179,107 @@ describe.skipIf(skip)('the container runc would give', () => {
     expect(r.stdout.trim()).toBe('1000');
   });
 });
+
+describe.skipIf(skip)('command lines as runc takes them', () => {
+  const sleeper = (name: string, edit?: (s: Spec) => void) => {
+    const b = sb.bundle(name, ['sleep', '1000'], edit);
+    expect(sb.run(['run', '-d', '-b', b, name]).code).toBe(0);
+    return b;
+  };
+  const stateOf = (id: string) => JSON.parse(sb.run(['state', id]).stdout) as { status: string; pid: number };
+  const waitStopped = (id: string) => {
+    for (let i = 0; i < 200 && stateOf(id).status !== 'stopped'; i++) spawnSync('sleep', ['0.02']);
+  };
+
+  it('kill takes signal 0; kill --all of a stopped container succeeds, a plain kill does not', () => {
+    sleeper('kill0');
+    expect(sb.run(['kill', 'kill0', '0']).code).toBe(0);
+    expect(stateOf('kill0').status).toBe('running');
+    expect(sb.run(['kill', 'kill0', 'KILL']).code).toBe(0);
+    waitStopped('kill0');
+    expect(sb.run(['kill', '--all', 'kill0', '9'])).toMatchObject({ code: 0, stderr: '' });
+    expect(sb.run(['kill', 'kill0', '9'])).toMatchObject({ code: 1, stderr: 'kill kill0: container not running\n' });
+  });
+
+  it('exec exits 255 when exec itself fails, and with the process\'s status otherwise', () => {
+    sleeper('exec255');
+    expect(sb.run(['exec', 'exec255', '/nonexistent']).code).toBe(255);
+    expect(sb.run(['exec', 'exec255', '/etc/passwd']).code).toBe(255);
+    expect(sb.run(['exec', 'exec255', 'sh', '-c', 'exit 3']).code).toBe(3);
+    expect(sb.run(['exec', 'exec255', 'sh', '-c', 'kill -9 $$']).code).toBe(137);
+    expect(sb.run(['pause', 'exec255']).code).toBe(0);
+    expect(sb.run(['exec', 'exec255', 'true'])).toMatchObject({ code: 255, stderr: expect.stringMatching(/cannot exec in a paused container/) });
+    expect(sb.run(['resume', 'exec255']).code).toBe(0);
+    // A process without PATH finds nothing by name, as with runc (Go's exec.LookPath).
+    const proc = join(sb.dir, 'nopath.json');
+    writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'true'], cwd: '/', user: { uid: 0, gid: 0 } }));
+    expect(sb.run(['exec', '--process', proc, 'exec255'])).toMatchObject({ code: 255, stderr: expect.stringMatching(/executable file not found in \$PATH.*no PATH/) });
+  });
+
+  it('ps passes its extra arguments to ps(1) and keeps the container\'s lines', () => {
+    sleeper('psargs');
+    const pid = stateOf('psargs').pid;
+    const r = sb.run(['ps', 'psargs', '-o', 'pid,comm']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^\s*PID COMMAND$/), expect.stringMatching(new RegExp(`^\\s*${pid} sleep$`))]);
+    expect(sb.run(['ps', 'psargs', '-o', 'comm'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/couldn't find PID field in ps output/) });
+  });
+
+  it('exec --cgroup joins a sub-cgroup of the container\'s; delete --force removes the sub-cgroups and their processes', () => {
+    sleeper('subcg');
+    const cg = readFileSync(`/proc/${stateOf('subcg').pid}/cgroup`, 'utf8');
+    const memPath = /^\d+:memory:(.*)$/m.exec(cg)![1];
+    const memDir = `/sys/fs/cgroup/memory${memPath}`;
+    mkdirSync(join(memDir, 'sub'));
+    const r = sb.run(['exec', '--cgroup', 'memory:sub', 'subcg', 'sh', '-c', 'grep memory /proc/self/cgroup; sleep 1000 &']);
+    expect(r.stdout).toMatch(/memory:.*\/sub$/m);
+    expect(sb.run(['exec', '--cgroup', 'nope', 'subcg', 'true'])).toMatchObject({ code: 255, stderr: expect.stringMatching(/sub-cgroup .*\/nope does not exist/) });
+    expect(sb.run(['delete', '--force', 'subcg']).code).toBe(0);
+    expect(spawnSync('test', ['-e', memDir]).status).toBe(1);
+  });
+
+  it('create refuses a frozen cgroup; a cgroupsPath shared with another container is not killed by delete --force', () => {
+    const shared = `/tsrun-compat-shared-${process.pid}`;
+    try {
+      sleeper('share-a', (s) => { s.linux!.cgroupsPath = shared; });
+      sleeper('share-b', (s) => { s.linux!.cgroupsPath = shared; });
+      expect(sb.run(['delete', '--force', 'share-b']).code).toBe(0);
+      expect(stateOf('share-a').status).toBe('running');
+      expect(sb.run(['pause', 'share-a']).code).toBe(0);
+      const b = sb.bundle('share-c', ['true'], (s) => { s.linux!.cgroupsPath = shared; });
+      expect(sb.run(['create', '-b', b, 'share-c'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/cgroup unexpectedly frozen \(linux.cgroupsPath\)/) });
+      expect(sb.run(['resume', 'share-a']).code).toBe(0);
+      expect(sb.run(['delete', '--force', 'share-a']).code).toBe(0);
+    } finally {
+      sb.cleanup();
+      sb = new Sandbox();
+      for (const h of ['memory', 'pids', 'freezer', 'cpu,cpuacct', 'cpuset', 'devices', 'blkio', 'systemd', 'unified']) spawnSync('rmdir', [`/sys/fs/cgroup/${h}${shared}`]);
+    }
+  });
+
+  it('run -d whose poststart hook fails leaves no container behind', () => {
+    const b = sb.bundle('poststart-fail', ['sleep', '1000'], (s) => { s.hooks = { poststart: [{ path: '/bin/false' }] }; });
+    const r = sb.run(['run', '-d', '-b', b, 'poststart-fail']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/poststart hook \/bin\/false exited with status 1/);
+    expect(sb.run(['list', '-q']).stdout).toBe('');
+  });
+
+  it('--log that cannot be opened is an error; device access "rwa" is taken as runc takes it; a mount label without SELinux is ignored', () => {
+    expect(sb.run(['--log', '/nonexistent/dir/log', 'list'])).toMatchObject({ code: 1, stderr: 'open the log file /nonexistent/dir/log: no such file or directory; check --log\n' });
+    const r = runSh('rwa', 'echo x > /dev/null && echo ok', (s) => {
+      s.linux!.resources!.devices!.push({ allow: true, type: 'c', major: 1, minor: 3, access: 'rwa' });
+      s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0';
+    });
+    expect(r).toMatchObject({ code: 0, stdout: 'ok\n', stderr: '', warnings: '' });
+  });
+
+  it('spec adds a cgroup namespace only on a pure cgroup v2 host, as runc spec', () => {
+    const dir = join(sb.dir, 'spec-ns');
+    mkdirSync(dir);
+    expect(sb.run(['spec', '--bundle', dir]).code).toBe(0);
+    const types = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec).linux!.namespaces!.map((n) => n.type);
+    const v2 = spawnSync('stat', ['-f', '-c', '%T', '/sys/fs/cgroup'], { encoding: 'utf8' }).stdout.trim() === 'cgroup2fs';
+    expect(types.includes('cgroup')).toBe(v2);
+  });
+});
