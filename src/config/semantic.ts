@@ -97,8 +97,16 @@ export function semanticProblems(c: Spec): Problem[] {
 }
 
 /** What create/run need beyond the config: a terminal must have somewhere to go when detached. */
-export function launchProblems(c: Spec, opts: { consoleSocket?: string; detach: boolean }): Problem[] {
+export function launchProblems(c: Spec, opts: { consoleSocket?: string; detach: boolean; isHostNetns?: (path: string) => boolean }): Problem[] {
   const out: Problem[] = [];
+  // A network namespace joined by path may be the runtime's own: net.* sysctls would then change the
+  // host (runc refuses them the same way).
+  const netIndex = (c.linux?.namespaces ?? []).findIndex((n) => n.type === 'network' && n.path);
+  if (netIndex >= 0 && opts.isHostNetns?.(c.linux!.namespaces![netIndex].path!)) {
+    for (const key of Object.keys(c.linux?.sysctl ?? {})) {
+      if (key.replace(/\//g, '.').startsWith('net.')) out.push({ path: `linux.sysctl["${key}"]`, text: `is not allowed in the host network namespace (linux.namespaces[${netIndex}].path is the runtime's own)` });
+    }
+  }
   if (!c.process) out.push({ path: 'process', text: 'is required to create a container (there is nothing to run)' });
   else if (c.process.terminal && opts.detach && !opts.consoleSocket) {
     out.push({ path: 'process.terminal', text: 'cannot allocate tty if tsrun will detach without setting console socket (pass --console-socket)' });
@@ -120,9 +128,10 @@ function sysctlProblem(key: string, ns: Map<string, { path?: string }>): Problem
   const own = (t: string, what: string) => (ns.has(t) ? undefined : { path, text: `needs ${what} namespace of its own (add {"type": "${t}"} to linux.namespaces)` });
   if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) return own('ipc', 'an IPC');
   if (key.startsWith('net.')) return own('network', 'a network');
-  if (key === 'kernel.hostname' || key === 'kernel.domainname') {
-    return ns.has('uts') ? { path, text: `use the ${key === 'kernel.hostname' ? 'hostname' : 'domainname'} field instead` } : own('uts', 'a UTS');
-  }
+  // As runc: kernel.domainname is fine in a UTS namespace (it is applied after the domainname field,
+  // so it wins); kernel.hostname conflicts with the hostname field.
+  if (key === 'kernel.domainname') return own('uts', 'a UTS');
+  if (key === 'kernel.hostname') return ns.has('uts') ? { path, text: 'is not allowed as it conflicts with the OCI "hostname" field' } : own('uts', 'a UTS');
   if (key.startsWith('user.')) return own('user', 'a user');
   return { path, text: 'is not namespaced: setting it would change the host for every container' };
 }

@@ -1,7 +1,7 @@
 // `create`: validate the bundle, build the plan, spawn tsrun-init (sealed memfd image, vfork-style
 // clone3), feed it the plan and answer its syncs, record the state. Any failure kills the helper and
 // removes everything create made: no state dir, no process (mounts live and die in its namespace).
-import { chmodSync, closeSync, copyFileSync, renameSync, writeFileSync } from '../sys/fs.js';
+import { chmodSync, closeSync, copyFileSync, renameSync, statSync, writeFileSync } from '../sys/fs.js';
 import { basename, dirname, join } from '../sys/path.js';
 import { loadBundle, type Bundle } from '../config/load.js';
 import { launchProblems } from '../config/semantic.js';
@@ -50,9 +50,20 @@ export function preservedCount(opts: { preserveFds?: number }): number {
   return (opts.preserveFds ?? 0) + (Number.isInteger(listen) && listen > 0 ? listen : 0);
 }
 
+/** Whether a network namespace path is the one tsrun itself runs in (same inode). */
+function isHostNetns(path: string): boolean {
+  try {
+    const a = statSync(path);
+    const b = statSync('/proc/self/ns/net');
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** The plan; cgroupTasks are the v1 tasks files the helper joins itself (CgroupManager.joinTargets). */
 export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string[] = []): InitPlan {
-  const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach });
+  const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach, isHostNetns });
   if (problems.length) throw fail(`config.json: ${problems[0].path} ${problems[0].text}`);
   const spec = bundle.spec;
   const listen = Number(process.env.LISTEN_FDS ?? 0);

@@ -283,3 +283,27 @@ describe.skipIf(skip)('command lines as runc takes them', () => {
     expect(types.includes('cgroup')).toBe(v2);
   });
 });
+
+describe.skipIf(skip)('resources and sysctls as runc applies them', () => {
+  it('real-time CPU time works under tsrun\'s default cgroup parent', () => {
+    const r = runSh('rt', 'cat /sys/fs/cgroup/cpu/cpu.rt_runtime_us', (s) => { s.linux!.resources!.cpu = { realtimeRuntime: 10000, realtimePeriod: 1000000 }; });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('10000\n');
+  });
+
+  it('kernel.domainname is allowed beside the domainname field and wins; kernel.hostname is refused', () => {
+    const r = runSh('domain', 'cat /proc/sys/kernel/domainname', (s) => { s.domainname = 'first'; s.linux!.sysctl = { 'kernel.domainname': 'second' }; });
+    expect(r).toMatchObject({ code: 0, stdout: 'second\n' });
+    const q = runSh('hostsysctl', 'true', (s) => { s.linux!.sysctl = { 'kernel.hostname': 'x' }; });
+    expect(q).toMatchObject({ code: 1, stderr: expect.stringMatching(/kernel.hostname.*conflicts with the OCI "hostname" field/) });
+  });
+
+  it('net.* sysctls are refused when the network namespace joined by path is the runtime\'s own', () => {
+    const r = runSh('hostnet', 'true', (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/proc/self/ns/net' } : n));
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/linux.sysctl\["net.ipv4.ip_forward"\].*not allowed in the host network namespace/);
+  });
+});
