@@ -88,8 +88,10 @@ export class V1Manager implements CgroupManager {
     }
     for (const d of chain) {
       const dir = new CgroupDir(d);
+      const have = dir.readOpt('cpu.rt_runtime_us');
+      if (have === undefined) return; // no RT group scheduling in this kernel (or a fake tree)
       const us = Math.ceil(need.get(d)! * Number(dir.readOpt('cpu.rt_period_us') ?? 1_000_000));
-      if (Number(dir.readOpt('cpu.rt_runtime_us') ?? 0) < us) dir.write('cpu.rt_runtime_us', String(us), `linux.resources.cpu.realtimeRuntime (the real-time budget of tsrun's parent cgroup ${d})`);
+      if (Number(have) < us) dir.write('cpu.rt_runtime_us', String(us), `linux.resources.cpu.realtimeRuntime (the real-time budget of tsrun's parent cgroup ${d})`);
     }
   }
 
