@@ -26,7 +26,11 @@ int fail(struct ctx *c, int err, const char *what, const char *arg);
 /* fail() with the current errno. */
 int fail_errno(struct ctx *c, const char *what, const char *arg);
 
-/* chan.c */
+/* chan.c. writev_all: what init writes after the container's seccomp filter is loaded goes through
+ * writev, so a SCMP_ACT_NOTIFY rule on write (the agent's business: the container's own writes) never
+ * stops init's own writes (the exec fifo, a hook's stdin, an exec error). */
+ssize_t writev_all(int fd, const void *buf, size_t len);
+void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int chan_send(int fd, uint16_t type, const void *payload, uint32_t len);
 int chan_recv(int fd, uint16_t *type, uint8_t **payload, uint32_t *len);
 int send_pid(struct ctx *c, pid_t pid);

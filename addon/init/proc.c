@@ -227,7 +227,7 @@ HANDLER(wait_fifo) {
 
 HANDLER(fifo_done) {
   (void)o;
-  ssize_t n = write(c->fifo_w, "0", 1);
+  ssize_t n = writev_all(c->fifo_w, "0", 1);
   int e = errno;
   close(c->fifo_w);
   c->fifo_w = -1;

@@ -82,6 +82,8 @@ function* checks(c: Spec): Generator<Problem | undefined> {
     for (const [i, s] of (sc.syscalls ?? []).entries()) {
       if (s.errnoRet !== undefined && !ERRNO_ACTIONS.has(s.action)) yield { path: `linux.seccomp.syscalls[${i}].errnoRet`, text: `is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE (action is ${s.action})` };
       if (s.action === 'SCMP_ACT_NOTIFY') notify = true;
+      // tsrun-init hands the listener to the runtime with sendmsg, before the agent has it.
+      if (s.action === 'SCMP_ACT_NOTIFY' && (s.names ?? []).includes('sendmsg')) yield { path: `linux.seccomp.syscalls[${i}].names`, text: 'SCMP_ACT_NOTIFY cannot be used for sendmsg: tsrun-init sends the listener to the runtime with it, before the seccomp agent could answer' };
     }
     if (notify && !sc.listenerPath) yield { path: 'linux.seccomp.listenerPath', text: 'is required when an action is SCMP_ACT_NOTIFY' };
     if (sc.listenerMetadata && !sc.listenerPath) yield { path: 'linux.seccomp.listenerMetadata', text: 'needs linux.seccomp.listenerPath' };
