@@ -20,6 +20,7 @@ import { cgroupManager, cgroupRecord, type CgroupManager } from '../cgroups/mana
 import { cgroupInnerPath } from '../cgroups/path.js';
 import { notApplied } from '../plan/not-applied.js';
 import { phase } from '../io/phases.js';
+import { detachRootfsBind, topMountId } from './host-mounts.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type CgroupJoin, type HelperRun } from './helper.js';
 
 export interface CreateOptions {
@@ -140,6 +141,8 @@ export function create(opts: CreateOptions): ContainerRecord {
     cgroup.create(linux?.resources ? early : undefined, linux?.devices);
     rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources, shared);
     phase('cgroup created');
+    // Without a mount namespace the helper mounts in ours: remember what was at the rootfs before.
+    if (plan.hostMounts) rec.tsrun.hostMounts = { rootfs: plan.hostMounts, before: topMountId(plan.hostMounts) ?? null };
     run = spawnForCreate(opts, dir, joinAt);
     phase('tsrun-init spawned');
     rec.pid = run.helperPid;
@@ -158,6 +161,8 @@ export function create(opts: CreateOptions): ContainerRecord {
   } catch (e) {
     if (run) abort(run);
     if (made) try { cgroup.destroy({ force: true }); } catch {}
+    const hm = rec.tsrun.hostMounts as { rootfs: string; before: string | null } | undefined;
+    if (hm) detachRootfsBind(hm.rootfs, hm.before ?? undefined);
     store.remove(id);
     // runtime-spec: a failing prestart, createRuntime or createContainer hook stops the container and
     // the lifecycle goes on at delete, whose poststop hooks run (their failures are warnings).

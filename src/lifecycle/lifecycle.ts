@@ -11,6 +11,7 @@ import { sys } from '../sys/index.js';
 import { containerPids } from './procs.js';
 import { isSameProcess } from '../state/status.js';
 import { managerFor, storedCgroup } from '../cgroups/manager.js';
+import { detachRootfsBind } from './host-mounts.js';
 
 /** The container's cgroup when it is its own (create made it), else undefined. */
 function ownCgroup(rec: ContainerRecord) {
@@ -177,6 +178,8 @@ export function destroy(store: StateStore, id: string, force: boolean, log: Logg
         closeSync(pidfd);
       }
     }
+    const hm = rec.tsrun.hostMounts as { rootfs: string; before: string | null } | undefined;
+    if (hm) detachRootfsBind(hm.rootfs, hm.before ?? undefined);
     const cgroup = managerFor(rec, log);
     if (cgroup && storedCgroup(rec)?.shared) {
       // Not the container's own: removed only when nobody is left in it.

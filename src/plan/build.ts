@@ -56,6 +56,8 @@ export interface PlanInput {
 
 export interface InitPlan {
   steps: Step[];
+  /** No mount namespace: the mounts live in tsrun's own under this path, detached at delete. */
+  hostMounts?: string;
   /** Things the plan could not do as asked and that the spec says to warn about, not fail. */
   warnings?: string[];
   /** The runtime writes the id maps when the helper asks (sync usermap). */
@@ -152,7 +154,13 @@ export function buildPlan(input: PlanInput): InitPlan {
   const namespaces = linux.namespaces ?? [];
   const nsOf = (t: NamespaceType) => namespaces.find((n) => n.type === t);
   const nsPath = (t: NamespaceType) => `linux.namespaces[${namespaces.findIndex((n) => n.type === t)}]`;
-  if (!nsOf('mount')) throw fail('a mount namespace is required: tsrun builds the root filesystem in it', { configPath: 'linux.namespaces', hint: 'add {"type": "mount"}' });
+  // Without a mount namespace the container inherits tsrun's (runtime-spec: a namespace not listed is
+  // the runtime's), as with runc: its mounts are made there, under the root filesystem bound on
+  // itself and made private (runc makes the caller's whole / rslave; tsrun leaves it alone), and it is
+  // jailed with chroot. delete detaches them all (runc leaves them).
+  const ownMountNs = !!nsOf('mount');
+  if (!ownMountNs) plan.hostMounts = input.rootfs;
+  if (!ownMountNs) plan.warnings!.push(`there is no mount namespace (linux.namespaces): the container's mounts are made in tsrun's own, under ${input.rootfs}, until delete`);
 
   cgroupJoinSteps(w, input.fds.cgroupJoins);
   initialAffinitySteps(w, spec);
@@ -224,14 +232,16 @@ export function buildPlan(input: PlanInput): InitPlan {
     w.add({ op: 'join_keyring', name: `_ses.${input.id}`, permSet: userNs ? 0x8 : 0x80000 }, 'join a new session keyring (--no-new-keyring keeps the caller\'s)');
   }
 
-  const readonlyLater = rootfsSteps(w, input, !!(userNs), held);
+  const readonlyLater = rootfsSteps(w, input, !!(userNs), held, ownMountNs);
   if (plan.runtimeHooks) w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks', spec.hooks?.prestart?.length ? 'hooks.prestart' : 'hooks.createRuntime');
   // runc runs createContainer hooks with the root filesystem as their working directory.
   if (spec.hooks?.createContainer?.length) w.add({ op: 'chdir_root' }, 'change to the root filesystem (the createContainer hooks\' working directory)', 'hooks.createContainer');
   for (const [i, h] of (spec.hooks?.createContainer ?? []).entries()) {
     w.add({ op: 'run_hook', kind: HookKind.createContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run createContainer hook ${h.path}`, `hooks.createContainer[${i}]`);
   }
-  if (input.noPivot) {
+  if (!ownMountNs) {
+    w.add({ op: 'chroot_root' }, 'chroot into the root filesystem (no mount namespace to pivot_root in)', 'root.path');
+  } else if (input.noPivot) {
     // Under a chroot the host's own proc and sysfs stay in the namespace, and with them the kernel
     // would let the container mount an unmasked procfs: remove them first (as runc does).
     for (const p of input.host.procSysMounts ?? []) {
@@ -301,7 +311,7 @@ function bindSource(input: PlanInput, m: Mount): string {
 const MAX_HELD = 16;
 
 /** Mounts, devices and links of the root filesystem; returns the read-only remounts to do at the end. */
-function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, held: Map<number, number>): Step[] {
+function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, held: Map<number, number>, ownMountNs: boolean): Step[] {
   const { spec, rootfs } = input;
   const linux = spec.linux ?? {};
   // Setup always runs with / rslave (nothing propagates to the host, and pivot_root refuses a shared
@@ -310,10 +320,12 @@ function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, held: M
     ({ op: 'mount', source, target, fstype, flags, data, inRoot, mkdir, mode, held: 0 });
 
   // Nothing mounted in the container may propagate back to the host.
-  w.add(mnt('', '/', '', MS.SLAVE | MS.REC, '', 0, MkdirKind.none), 'make / rslave in the container\'s mount namespace');
+  if (ownMountNs) w.add(mnt('', '/', '', MS.SLAVE | MS.REC, '', 0, MkdirKind.none), 'make / rslave in the container\'s mount namespace');
   const later: Step[] = [];
   // pivot_root needs the new root to be a mount point.
   w.add(mnt(rootfs, rootfs, '', MS.BIND | MS.REC, '', 0, MkdirKind.none), `bind the root filesystem ${rootfs} on itself`, 'root.path');
+  // In tsrun's own mount namespace, only that bind (and what is mounted under it) is made private.
+  if (!ownMountNs) w.add(mnt('', rootfs, '', MS.PRIVATE | MS.REC, '', 0, MkdirKind.none), `make the root filesystem's bind private (nothing propagates to or from tsrun's mount namespace)`, 'linux.namespaces');
   w.add({ op: 'open_root', path: rootfs }, `open the root filesystem ${rootfs}`, 'root.path');
 
   const mounts = spec.mounts ?? [];

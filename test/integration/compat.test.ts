@@ -307,3 +307,23 @@ describe.skipIf(skip)('resources and sysctls as runc applies them', () => {
     expect(r.stderr).toMatch(/linux.sysctl\["net.ipv4.ip_forward"\].*not allowed in the host network namespace/);
   });
 });
+
+describe.skipIf(skip)('a config without a mount namespace', () => {
+  it('inherits tsrun\'s mount namespace, jails with chroot, and delete detaches every mount it made', () => {
+    const b = sb.bundle('nomnt', ['sleep', '1000'], (s) => { s.linux!.namespaces = []; delete s.hostname; });
+    // In a private mount namespace of the test's own, which stands for "tsrun's".
+    const script = [
+      'set -e', 'count() { wc -l < /proc/self/mountinfo; }', 'before=$(count)',
+      `"${TSRUN}" --root "${sb.root}" run -d -b "${b}" nomnt-c 2>/dev/null`,
+      'during=$(count)',
+      `[ "$("${TSRUN}" --root "${sb.root}" exec nomnt-c readlink /proc/self/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ] && echo same-mount-ns`,
+      `"${TSRUN}" --root "${sb.root}" exec nomnt-c sh -c 'test -e /bin/busybox && test ! -e /work && echo jailed'`,
+      `"${TSRUN}" --root "${sb.root}" delete --force nomnt-c`,
+      'after=$(count)', '[ "$during" -gt "$before" ] && [ "$after" = "$before" ] && echo detached',
+    ].join('\n');
+    writeFileSync(join(sb.dir, 'nomnt.sh'), script);
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', join(sb.dir, 'nomnt.sh')], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('same-mount-ns\njailed\ndetached\n');
+  });
+});
