@@ -89,6 +89,8 @@ static void hook_child(const struct op_run_hook *h, int in) __attribute__((noret
 static void hook_child(const struct op_run_hook *h, int in) {
   char *fallback[2] = { (char *)h->path.s, NULL };
   reset_signals();
+  /* Its own process group: on a timeout the whole group goes, not just the hook (a shell's children). */
+  setpgid(0, 0);
   if (dup2(in, 0) < 0) _exit(127);
   /* The hook gets stdio only: not the runtime's fifo, console socket or preserved fds. */
   syscall(SYS_close_range, 3U, ~0U, 0U);
@@ -160,7 +162,10 @@ HANDLER(run_hook) {
   int timed_out = feed_state(c, pipefd[1], pidfd, deadline);
   close(pipefd[1]);
   if (!timed_out) timed_out = wait_exit(pidfd, deadline);
-  if (timed_out) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  if (timed_out) {
+    kill(-pid, SIGKILL);
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  }
   close(pidfd);
   return hook_result(c, pid, timed_out);
 }

@@ -34,6 +34,8 @@ function* checks(c: Spec): Generator<Problem | undefined> {
 
   const p = c.process;
   if (p) {
+    // config.md: on Linux at least one entry is REQUIRED, used as execvp's file.
+    if (!p.args) yield { path: 'process.args', text: 'is required: at least the program to run (used as execvp\'s file)' };
     yield absolute(p.cwd, 'process.cwd', 'the working directory');
     for (const [i, e] of (p.env ?? []).entries()) yield e.includes('=') ? undefined : { path: `process.env[${i}]`, text: `must be KEY=value (got ${JSON.stringify(e)})` };
     yield duplicates(p.rlimits, (r) => r.type, (i) => `process.rlimits[${i}].type`, 'rlimit');

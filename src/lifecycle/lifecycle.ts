@@ -157,16 +157,45 @@ function pruneDefaultParents(paths: Record<string, string>): void {
   }
 }
 
+/**
+ * <root>/<id> without state.json: a create is writing its first state right now (the lock waits for
+ * it), or one was killed before it made anything but the directory, which is then removed.
+ */
+function removeBareDir(store: StateStore, id: string, force: boolean, log: Logger): void {
+  let unlock: () => void;
+  try {
+    unlock = store.lock(id);
+  } catch {
+    return; // removed meanwhile
+  }
+  const now = store.exists(id);
+  try {
+    if (!now) store.remove(id);
+  } finally {
+    unlock();
+  }
+  if (now) destroy(store, id, force, log);
+}
+
 /** Removes a container: kills it first when forced (or when only created), runs poststop hooks. */
 export function destroy(store: StateStore, id: string, force: boolean, log: Logger): void {
   if (!store.exists(id)) {
+    if (store.hasDir(id)) return removeBareDir(store, id, force, log);
     // The containerd shim runs `delete --force` after every task, usually on a deleted container.
     if (force) return;
     throw notExist(id);
   }
   const unlock = store.lock(id);
   try {
-    const rec = store.read(id);
+    let rec: ContainerRecord;
+    try {
+      rec = store.read(id);
+    } catch (e) {
+      // A damaged state.json: --force removes what is left of the directory (nothing else is known).
+      if (!force || !/is damaged/.test((e as Error).message)) throw e;
+      store.remove(id);
+      return;
+    }
     const status = store.status(rec);
     if (status !== 'stopped') {
       if (status !== 'created' && status !== 'creating' && !force) throw fail(`cannot delete container ${id} that is not stopped: ${status}`, { hint: 'stop it with tsrun kill, or use delete --force' });
