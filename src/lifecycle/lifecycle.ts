@@ -19,6 +19,7 @@ function ownCgroup(rec: ContainerRecord) {
 }
 
 const POLLIN = 1;
+const POLLHUP = 0x10;
 const SIGKILL = 9;
 
 interface StoredHooks { poststart?: Hook[]; poststop?: Hook[] }
@@ -81,6 +82,13 @@ export function start(store: StateStore, id: string): void {
       }
       const buf = Buffer.alloc(1);
       if (readSync(fd, buf, 0, 1, null) !== 1) throw fail('the container init closed exec.fifo without starting');
+      // As runc (it reads the fifo to EOF): the init's end closes at its execve, so from here on the
+      // container's process runs, and poststart hooks come strictly after it started.
+      for (let i = 0; i < 100; i++) {
+        const [fifoEv, pidEv] = n.poll([fd, pidfd], POLLIN, 100);
+        if (pidEv & POLLIN || (fifoEv & POLLHUP)) break;
+        if (fifoEv & POLLIN && readSync(fd, buf, 0, 1, null) === 0) break;
+      }
     } finally {
       closeSync(fd);
       closeSync(pidfd);

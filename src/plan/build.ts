@@ -285,8 +285,11 @@ export function buildPlan(input: PlanInput): InitPlan {
 function lsmSteps(w: PlanWriter, input: PlanInput, warnings: string[]): void {
   const proc = input.spec.process!;
   const lsm = input.host.lsm ?? { apparmor: false, selinux: false };
-  if (proc.apparmorProfile) {
-    if (!lsm.apparmor) throw fail(`AppArmor profile "${proc.apparmorProfile}" requested, but AppArmor is not enabled on this host`, { configPath: 'process.apparmorProfile', hint: 'remove the field, or run on a host with AppArmor' });
+  // Without AppArmor a profile cannot be applied: as crun, the container runs without one, and tsrun
+  // warns (clients ask for a profile only where the host has AppArmor; such a config was made elsewhere).
+  if (proc.apparmorProfile && !lsm.apparmor) {
+    warnings.push(`process.apparmorProfile "${proc.apparmorProfile}" is not applied: AppArmor is not enabled on this host`);
+  } else if (proc.apparmorProfile) {
     w.add({ op: 'write_file', path: '/proc/self/attr/apparmor/exec', data: `exec ${proc.apparmorProfile}` }, `switch to the AppArmor profile "${proc.apparmorProfile}" at exec`, 'process.apparmorProfile');
   }
   if (proc.selinuxLabel) {
