@@ -395,3 +395,12 @@ describe.skipIf(skip)('interrupted work and bad input', () => {
     expect(listed()).toBe('null\n');
   });
 });
+
+describe.skipIf(skip)('socket activation', () => {
+  it('LISTEN_FDS is passed on only when LISTEN_PID is tsrun\'s own pid (sd_listen_fds), as runc', () => {
+    const b = sb.bundle('listen', ['sh', '-c', 'ls /proc/self/fd | sort -n | tr "\\n" " "; echo "LISTEN_FDS=$LISTEN_FDS"']);
+    const run = (pid: string) => spawnSync('sh', ['-c', `exec 3</etc/hostname; LISTEN_FDS=1 LISTEN_PID=${pid} exec "${TSRUN}" --root "${sb.root}" run -b "${b}" listen-c`], { encoding: 'utf8' });
+    expect(run('$$').stdout).toBe('0 1 2 3 4 LISTEN_FDS=1\n');
+    expect(run('1').stdout).toBe('0 1 2 3 LISTEN_FDS=\n');
+  });
+});
