@@ -273,6 +273,15 @@ static Napi::Value StatfsType(const Napi::CallbackInfo &info) {
   return Napi::Number::New(info.Env(), (double)(unsigned long)sf.f_type);
 }
 
+// statfs(2)'s f_flags (ST_RDONLY, ST_NOSUID, ...): a mount's per-mount flags, which Node's statfs lacks.
+static Napi::Value StatfsFlags(const Napi::CallbackInfo &info) {
+  std::string path;
+  if (!ArgStr(info, 0, &path)) return info.Env().Undefined();
+  struct statfs sf;
+  if (statfs(path.c_str(), &sf) < 0) return ThrowErrno(info.Env(), errno, "statfs", path);
+  return Napi::Number::New(info.Env(), (double)(unsigned long)sf.f_flags);
+}
+
 // mkdtemp(prefix): prefix + 6 random characters, created 0700.
 static Napi::Value Mkdtemp(const Napi::CallbackInfo &info) {
   std::string prefix;
@@ -301,6 +310,7 @@ void InitFiles(Napi::Env env, Napi::Object exports) {
   exports.Set("readlink", Napi::Function::New(env, Readlink, "readlink"));
   exports.Set("fsync", Napi::Function::New(env, Fsync, "fsync"));
   exports.Set("statfsType", Napi::Function::New(env, StatfsType, "statfsType"));
+  exports.Set("statfsFlags", Napi::Function::New(env, StatfsFlags, "statfsFlags"));
   exports.Set("mkdtemp", Napi::Function::New(env, Mkdtemp, "mkdtemp"));
 }
 

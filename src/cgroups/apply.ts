@@ -15,7 +15,15 @@ import type { CgroupDir } from './fs.js';
 export function applyV1(r: LinuxResources, ctx: ApplyCtx, rules?: DeviceRule[]): void {
   unified.checkV1(r.unified);
   cpu.setCpusetV1(r.cpu, ctx);
-  if (!ctx.updating) devicesV1(ctx.dir('devices', 'linux.resources.devices'), rules ?? deviceRules(r.devices));
+  if (!ctx.updating) {
+    try {
+      devicesV1(ctx.dir('devices', 'linux.resources.devices'), rules ?? deviceRules(r.devices));
+    } catch (e) {
+      // As runc: rootless, the devices controller is not expected to work (the user namespace's
+      // device access is the host's anyway); every other controller's errors count.
+      if (!ctx.rootless) throw e;
+    }
+  }
   memory.setV1(r.memory, ctx);
   cpu.setV1(r.cpu, ctx);
   setPids(r.pids, ctx);

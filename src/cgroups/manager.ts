@@ -8,10 +8,12 @@ import { cgroupInnerPath } from './path.js';
 import type { CgroupLog, CgroupManager, CgroupOptions, CgroupRecord } from './types.js';
 import { V1Manager } from './v1.js';
 import { V2Manager } from './v2.js';
+import { NoCgroupManager, rootlessManager } from './rootless.js';
 
 export type { CgroupManager, CgroupOptions, CgroupRecord } from './types.js';
 
 export function cgroupManager(opts: CgroupOptions): CgroupManager {
+  if (opts.rootless && !opts.systemd) return rootlessManager(detectHost(opts.root), opts.id, opts.cgroupsPath, opts.log);
   const inner = cgroupInnerPath(opts.id, opts.cgroupsPath, !!opts.systemd);
   const host = detectHost(opts.root);
   return managerAt(host, inner, opts.log);
@@ -31,6 +33,8 @@ export function managerAt(host: HostLayout, inner: string, log?: CgroupLog): Cgr
 /** Reopens a manager from its paths(): only "" means v2. */
 export function cgroupManagerFromPaths(paths: Record<string, string>, log?: CgroupLog): CgroupManager {
   const keys = Object.keys(paths);
+  // A rootless container that got no cgroup at all.
+  if (!keys.length) return new NoCgroupManager(1, {}, log);
   if (keys.length === 1 && keys[0] === '') return new V2Manager(paths[''], log);
   return new V1Manager(paths, log);
 }

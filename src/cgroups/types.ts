@@ -12,6 +12,8 @@ export interface CgroupOptions {
   cgroupsPath?: string;
   /** --systemd-cgroup: refused (no systemd driver). */
   systemd?: boolean;
+  /** runc's rootless cgroup manager (--rootless, or auto: a non-root user, root of another's user namespace). */
+  rootless?: boolean;
   /** A fake cgroupfs root for unit tests (default: the host's mounts from /proc/self/mountinfo). */
   root?: string;
   log?: CgroupLog;

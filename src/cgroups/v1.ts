@@ -11,6 +11,7 @@ import { allPids, CgroupDir, errCode, keyValues, removeCgroup, sleepMs, sysError
 import type { ApplyCtx } from './resources/context.js';
 import { statsV1 } from './stats.js';
 import type { CgroupLog, CgroupManager } from './types.js';
+import { rootlessLimitError } from './rootless-errors.js';
 
 const SIGKILL = 9;
 const quiet: CgroupLog = { warn() {}, debug() {} };
@@ -18,7 +19,11 @@ const quiet: CgroupLog = { warn() {}, debug() {} };
 export class V1Manager implements CgroupManager {
   readonly version = 1 as const;
   /** controller -> leaf dir; "" = the cgroup2 dir of a hybrid host. */
-  constructor(private readonly dirs: Record<string, string>, private readonly log: CgroupLog = quiet, private readonly mounts: Record<string, string> = {}) {}
+  /**
+   * rootless: runc's rootless cgroup manager; `dropped` are the hierarchies the user could not create
+   * its cgroup in (controller -> that directory): a limit there is an error, joining it is skipped.
+   */
+  constructor(private readonly dirs: Record<string, string>, private readonly log: CgroupLog = quiet, private readonly mounts: Record<string, string> = {}, private readonly rootless?: { dropped: Record<string, string> }) {}
 
   paths(): Record<string, string> {
     return { ...this.dirs };
@@ -33,12 +38,15 @@ export class V1Manager implements CgroupManager {
     return {
       dir: (controller, field) => {
         const d = this.dirs[controller];
+        const dropped = this.rootless?.dropped[controller];
+        if (!d && dropped) throw rootlessLimitError(controller, field, dropped);
         if (!d) throw fail(`the ${controller} cgroup controller is not mounted on this host (cgroup v1)`, { configPath: field, hint: 'remove the setting, or mount the controller' });
         return new CgroupDir(d);
       },
       has: (controller) => !!this.dirs[controller],
       log: this.log,
       updating,
+      rootless: !!this.rootless,
     };
   }
 
@@ -131,7 +139,7 @@ export class V1Manager implements CgroupManager {
 
   private freezer(): CgroupDir {
     const d = this.dirs.freezer;
-    if (!d) throw fail('the freezer cgroup controller is not mounted on this host (cgroup v1)');
+    if (!d) throw fail('cannot toggle freezer: the container has no freezer cgroup', { hint: 'the freezer controller is not mounted on this host (cgroup v1), or tsrun ran rootless and could not create a cgroup there' });
     return new CgroupDir(d);
   }
 

@@ -21,7 +21,8 @@ const quiet: CgroupLog = { warn() {}, debug() {} };
 export class V2Manager implements CgroupManager {
   readonly version = 2 as const;
   private readonly dir: CgroupDir;
-  constructor(readonly path: string, private readonly log: CgroupLog = quiet, private readonly mount?: string) {
+  /** rootless: runc's rootless cgroup manager (device rules that cannot be attached are ignored). */
+  constructor(readonly path: string, private readonly log: CgroupLog = quiet, private readonly mount?: string, private readonly rootless = false) {
     this.dir = new CgroupDir(path);
   }
 
@@ -44,6 +45,7 @@ export class V2Manager implements CgroupManager {
       has,
       log: this.log,
       updating,
+      rootless: this.rootless,
     };
   }
 
@@ -96,6 +98,8 @@ export class V2Manager implements CgroupManager {
     try {
       sys().attachDeviceFilter(deviceFilter(rules), fd);
     } catch (e) {
+      // As runc: rootless, device rules are not expected to work (attaching a program needs privilege).
+      if (this.rootless) return;
       throw fail('apply the device rules (a cgroup eBPF device program)', { configPath: 'linux.resources.devices', errno: (e as { errno?: number }).errno, detail: (e as { path?: string }).path || undefined });
     } finally {
       closeSync(fd);

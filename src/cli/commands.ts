@@ -40,7 +40,7 @@ export const globalFlags: FlagDef[] = [
   { name: 'debug', type: 'bool', help: 'enable debug logging, with step tracing and timings' },
   { name: 'log', type: 'string', value: 'FILE', help: 'write log messages to FILE (default: stderr)' },
   { name: 'log-format', type: 'string', value: 'FORMAT', default: 'text', help: 'log format: text or json' },
-  { name: 'root', type: 'string', value: 'DIR', default: '/run/tsrun', help: 'root directory for the storage of container state (on tmpfs)' },
+  { name: 'root', type: 'string', value: 'DIR', default: '/run/tsrun', help: 'root directory for the storage of container state (on tmpfs); a non-root user\'s default is $XDG_RUNTIME_DIR/tsrun' },
   { name: 'criu', type: 'string', value: 'PATH', default: 'criu', help: 'path to the criu binary used for checkpoint and restore' },
   { name: 'systemd-cgroup', type: 'bool', help: 'enable the systemd cgroup driver; cgroupsPath is then slice:prefix:name' },
   { name: 'rootless', type: 'string', value: 'true|false|auto', default: 'auto', help: 'ignore cgroup permission errors' },

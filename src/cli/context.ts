@@ -7,6 +7,8 @@ import { TsrunError } from '../errors.js';
 
 export interface Globals {
   root: string;
+  /** Where root came from: --root, $XDG_RUNTIME_DIR (rootless), or the default /run/tsrun. */
+  rootFrom?: 'flag' | 'xdg' | 'default';
   log?: string;
   logFormat: 'text' | 'json';
   debug: boolean;

@@ -9,6 +9,7 @@ import { phase, phaseLines, tracePhases } from '../io/phases.js';
 import { StateStore, SPEC_VERSION } from '../state/store.js';
 import { TSRUN_COMMIT, TSRUN_VERSION } from '../version.js';
 import { TsrunError } from '../errors.js';
+import { defaultRoot, ensureXdgRoot, rootlessEUID } from '../sys/userns.js';
 
 // Bun builds one bundle per group of commands as well (scripts/build.mjs: BUN_GROUPS, picked by
 // bin/tsrun): __TSRUN_GROUP__ is then that group's name, and esbuild drops every other group's code
@@ -36,6 +37,16 @@ const handlers: Record<string, Load | undefined> = {
   ps: typeof __TSRUN_GROUP__ === 'undefined' || __TSRUN_GROUP__ === 'cgroup' ? async () => ({ default: (await import('./cmd/cgroup-cmds.js')).psCmd }) : undefined,
 };
 
+/**
+ * A non-root user without $XDG_RUNTIME_DIR gets runc's default root, /run/tsrun, which only root may
+ * write: say what to do instead of a bare "permission denied".
+ */
+function withRootHint(e: Error, argv: string[]): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if ((code !== 'EACCES' && code !== 'EPERM') || !rootlessEUID() || process.env.XDG_RUNTIME_DIR || argv.some((a) => /^--?root(=|$)/.test(a))) return e.message;
+  return `${e.message}; tsrun runs as uid ${process.geteuid?.()}: set XDG_RUNTIME_DIR (the state then goes to $XDG_RUNTIME_DIR/tsrun) or give --root a directory this user can write`;
+}
+
 /** Thrown by a group bundle for a command it does not hold: entry.ts then runs the whole bundle. */
 export class NotInThisBundle extends Error {}
 
@@ -43,8 +54,12 @@ function globalsFrom(values: Record<string, unknown>): Globals {
   const g = <T extends string | boolean>(n: string) => flagValue<T>(values as never, globalFlags, n);
   const format = String(g('log-format'));
   if (format !== 'text' && format !== 'json') throw new UsageError(`invalid --log-format "${format}": use text or json`);
+  // As runc: without --root, a non-root user (or root of someone else's user namespace) keeps its
+  // state under $XDG_RUNTIME_DIR.
+  const root = values.root !== undefined ? { root: String(values.root), xdg: false, given: true } : { ...defaultRoot(), given: false };
   return {
-    root: String(g('root')),
+    root: root.root,
+    rootFrom: root.given ? 'flag' : root.xdg ? 'xdg' : 'default',
     log: g<string>('log'),
     logFormat: format,
     debug: !!g('debug'),
@@ -78,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       tracePhases();
       phase('JS runtime started, tsrun loaded, arguments parsed');
     }
+    if (globals.rootFrom === 'xdg') ensureXdgRoot(globals.root);
     const load = handlers[cmd.name];
     if (!load && only) throw new NotInThisBundle(cmd.name);
     const ctx: Ctx = { globals, flags: parsed.flags, args: parsed.args, log, store: new StateStore(globals.root) };
@@ -96,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
       log.error(`${e.message}\nusage: tsrun ${e.command ? `${e.command.name} --help` : '--help'}`);
       return 1;
     }
-    log.error(e instanceof Error ? e.message : String(e));
+    log.error(e instanceof Error ? withRootHint(e, argv) : String(e));
     if (log.opts.debug && e instanceof Error && e.stack) log.debug(e.stack);
     return e instanceof TsrunError && e.exitCode !== undefined ? e.exitCode : 1;
   } finally {

@@ -23,7 +23,9 @@ export function readJsonDocument(path: string, schema: SchemaName, label: string
       text = readFileSync(path, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? '';
-      throw fail(`cannot read ${label}`, { errno: errnoNumber(code), detail: path });
+      const errno = errnoNumber(code);
+      // Not a system error (e.g. the addon could not be loaded): its own message says what happened.
+      throw fail(`cannot read ${label}`, { errno, detail: errno === undefined ? `${path}: ${(e as Error).message}` : path });
     }
   }
   let data: unknown;

@@ -20,9 +20,15 @@ import { cgroupManager, cgroupRecord, type CgroupManager } from '../cgroups/mana
 import { cgroupInnerPath } from '../cgroups/path.js';
 import { notApplied } from '../plan/not-applied.js';
 import { phase } from '../io/phases.js';
-import { errnoNumber } from '../sys/errno.js';
 import { detachRootfsBind, topMountId } from './host-mounts.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type CgroupJoin, type HelperRun } from './helper.js';
+import { writeIdMaps } from './idmap.js';
+import { egid, rootless, rootlessCgroups, rootlessEUID, runningInUserNS } from '../sys/userns.js';
+import { checkRootlessConfig } from '../config/rootless.js';
+import { rootlessCgroupBinds } from '../cgroups/rootless.js';
+
+/** Whether create uses runc's rootless cgroup manager: --rootless, or auto. */
+const useRootlessCgroups = (opts: CreateOptions) => opts.rootlessCgroups ?? rootlessCgroups('auto', !!opts.systemdCgroup);
 
 export interface CreateOptions {
   id: string;
@@ -36,6 +42,8 @@ export interface CreateOptions {
   detach: boolean;
   /** --systemd-cgroup (refused: no systemd driver). */
   systemdCgroup?: boolean;
+  /** runc's rootless cgroup manager (--rootless; default: auto, src/sys/userns.ts rootlessCgroups). */
+  rootlessCgroups?: boolean;
   /** --pidfd-socket: a pidfd of the container's init is sent there (SCM_RIGHTS), as runc does. */
   pidfdSocket?: string;
   /** The bundle when the caller has already loaded and validated it (run). */
@@ -69,10 +77,12 @@ function isHostNetns(path: string): boolean {
 }
 
 /** The plan; cgroupTasks are the v1 tasks files the helper joins itself (CgroupManager.joinTargets). */
-export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string[] = []): InitPlan {
+export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string[] = [], cgroup?: CgroupManager): InitPlan {
   const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach, isHostNetns });
   if (problems.length) throw fail(`config.json: ${problems[0].path} ${problems[0].text}`);
   const spec = bundle.spec;
+  const runAs = rootless() ? { rootlessEUID: rootlessEUID(), inUserNs: runningInUserNS() } : undefined;
+  if (runAs?.rootlessEUID) checkRootlessConfig(spec);
   const listen = listenFds();
   if (listen > 0 && spec.process) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
   const seccomp = compileForSpec(spec);
@@ -89,13 +99,15 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
     cgroupPath: cgroupInnerPath(opts.id, spec.linux?.cgroupsPath, !!opts.systemdCgroup),
     host: hostFacts(bundle.rootfs, !!opts.noPivot),
     seccomp,
+    runAs,
+    cgroupBinds: cgroup && useRootlessCgroups(opts) ? rootlessCgroupBinds(cgroup) : undefined,
   });
 }
 
 /** The plan create would run (--dry-run), with the cgroup joins this host needs; starts nothing. */
 export function dryRunPlan(bundle: Bundle, opts: CreateOptions): InitPlan {
-  const cgroup = cgroupManager({ id: opts.id, cgroupsPath: bundle.spec.linux?.cgroupsPath, systemd: !!opts.systemdCgroup, log: opts.log });
-  return planFor(bundle, opts, cgroup.joinTargets().tasks);
+  const cgroup = cgroupManager({ id: opts.id, cgroupsPath: bundle.spec.linux?.cgroupsPath, systemd: !!opts.systemdCgroup, rootless: useRootlessCgroups(opts), log: opts.log });
+  return planFor(bundle, opts, cgroup.joinTargets().tasks, cgroup);
 }
 
 /** Writes the pid file atomically (temp + rename) as decimal with no newline: go-runc Atoi's it as is. */
@@ -115,9 +127,9 @@ export function create(opts: CreateOptions): ContainerRecord {
   }
   const linux = bundle.spec.linux;
   // Only reads the host's layout: nothing to undo if the plan fails.
-  const cgroup: CgroupManager = cgroupManager({ id, cgroupsPath: linux?.cgroupsPath, systemd: !!opts.systemdCgroup, log });
+  const cgroup: CgroupManager = cgroupManager({ id, cgroupsPath: linux?.cgroupsPath, systemd: !!opts.systemdCgroup, rootless: useRootlessCgroups(opts), log });
   const joinAt = cgroup.joinTargets();
-  const plan = planFor(bundle, opts, joinAt.tasks);
+  const plan = planFor(bundle, opts, joinAt.tasks, cgroup);
   phase('plan built');
   for (const w of notApplied(bundle.spec)) log.warn(`create ${id}: ${w.text}`);
   for (const w of plan.warnings ?? []) log.warn(`create ${id}: ${w}`);
@@ -250,26 +262,11 @@ export function connectConsole(path: string): number {
   }
 }
 
-/** Writes /proc/<pid>/{uid,gid}_map; the kernel's refusal names the field and what it checks. */
-function writeIdMap(pid: number, kind: 'uid' | 'gid', map: string): void {
-  try {
-    writeFileSync(`/proc/${pid}/${kind}_map`, map);
-  } catch (e) {
-    throw fail(`write the ${kind} map of the user namespace`, {
-      configPath: `linux.${kind}Mappings`,
-      errno: errnoNumber(String((e as { code?: string }).code)),
-      detail: JSON.stringify(map.trim().split('\n')),
-      hint: 'the kernel takes at most 340 ranges that do not overlap and fit in 32 bits',
-    });
-  }
-}
-
 function answerSync(kind: number, bundle: Bundle, plan: InitPlan, rec: ContainerRecord, run: HelperRun, opts: CreateOptions): Uint8Array | undefined {
   const pid = run.pid || run.helperPid;
   switch (kind) {
     case SyncKind.usermap:
-      writeIdMap(run.helperPid, 'uid', plan.usermap!.uidMap);
-      writeIdMap(run.helperPid, 'gid', plan.usermap!.gidMap);
+      writeIdMaps(run.helperPid, plan.usermap!, { rootlessEUID: rootlessEUID(), egid: egid(), gidMappings: bundle.spec.linux?.gidMappings ?? [] });
       return undefined;
     case SyncKind.timens:
       writeFileSync(`/proc/${run.helperPid}/timens_offsets`, plan.timeOffsets!);

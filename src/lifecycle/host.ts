@@ -3,6 +3,8 @@ import { existsSync, lstatSync, readFileSync, statSync } from '../sys/fs.js';
 import { join } from '../sys/path.js';
 import type { HostFacts } from '../plan/build.js';
 import { hostCgroupMounts, hostMountinfo, type CgroupMount } from '../cgroups/detect.js';
+import { statfsToMountFlags } from '../plan/mount-options.js';
+import { sys } from '../sys/index.js';
 
 export interface CgroupHierarchy {
   /** The hierarchy's options, e.g. "cpu,cpuacct" or "name=systemd". */
@@ -85,5 +87,12 @@ export function hostFacts(rootfs: string, noPivot = false): HostFacts {
       }
     },
     cgroup: cgroupLayout(),
+    mountFlags(path) {
+      try {
+        return statfsToMountFlags(sys().statfsFlags(path));
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

@@ -4,7 +4,7 @@
 import type { Mount, Spec } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import { HookKind, MkdirKind, SyncKind, type Op } from './ops.gen.js';
-import { flagNames, parseMountOptions } from './mount-options.js';
+import { flagNames, keepLockedFlags, parseMountOptions } from './mount-options.js';
 import { CAPABILITIES, MS, NS_FLAGS, RLIMITS, type NamespaceType } from './tables.js';
 import { containerAttrSteps, finalAffinitySteps, initialAffinitySteps, schedulingSteps } from './process-attrs.js';
 
@@ -32,6 +32,16 @@ export interface HostFacts {
   lsm?: { apparmor: boolean; selinux: boolean };
   /** Mount points of whole proc and sysfs mounts (root "/") of the runtime's mount namespace (--no-pivot). */
   procSysMounts?: string[];
+  /** The mount(2) flags of the mount holding a host path (statfs), for flags a user namespace locks. */
+  mountFlags?(path: string): number | undefined;
+}
+
+/** How tsrun runs (src/sys/userns.ts): runc's rootless paths. */
+export interface RunAs {
+  /** A non-root user (runc's RootlessEUID): no host privilege at all, only its own ids. */
+  rootlessEUID: boolean;
+  /** tsrun itself runs in a user namespace (Podman's): no mknod, mounts it inherited are locked. */
+  inUserNs: boolean;
 }
 
 export interface PlanInput {
@@ -52,6 +62,11 @@ export interface PlanInput {
   host: HostFacts;
   /** The compiled seccomp filter (compiled by the caller from linux.seccomp: compiling is not pure). */
   seccomp?: { bpf: Uint8Array; flags: number };
+  /** Rootless (a non-root user, or root of another's user namespace); absent: real root. */
+  runAs?: RunAs;
+  /** Where each v1 hierarchy (host mount point) or the cgroup2 mount has the container's cgroup, when
+   * not at <mount><cgroupPath> (rootless: tsrun's own cgroup where it could not make one). */
+  cgroupBinds?: Record<string, string>;
 }
 
 export interface InitPlan {
@@ -178,7 +193,8 @@ export function buildPlan(input: PlanInput): InitPlan {
   // the host's root): the helper clones each source tree first, while it is still host root (runc
   // opens them from the host side too), and attaches the clones later.
   const held = new Map<number, number>();
-  if (nsOf('user')) {
+  // (A non-root user has no such privilege: its container reaches what the user reaches, as with runc.)
+  if (nsOf('user') && !input.runAs?.rootlessEUID) {
     for (const [i, m] of (spec.mounts ?? []).entries()) {
       const o = parseMountOptions(m.options);
       if (!((o.flags & MS.BIND) || m.type === 'bind') || held.size >= MAX_HELD) continue;
@@ -204,7 +220,11 @@ export function buildPlan(input: PlanInput): InitPlan {
       uidMap: (linux.uidMappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join(''),
       gidMap: (linux.gidMappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join(''),
     };
+    // A non-root runtime may write the maps of a non-dumpable process's /proc files (owned by root)
+    // only while it is dumpable again, and newuidmap checks that the process is the caller's (runc too).
+    if (input.runAs?.rootlessEUID) w.add({ op: 'set_dumpable', on: 1 }, 'make the helper dumpable while the runtime writes its id maps (rootless)', nsPath('user'));
     w.add({ op: 'sync', kind: SyncKind.usermap }, 'wait for the runtime to write uid_map and gid_map', 'linux.uidMappings');
+    if (input.runAs?.rootlessEUID) w.add({ op: 'set_dumpable', on: 0 }, 'make the helper non-dumpable again', nsPath('user'));
     w.add({ op: 'set_user', uid: 0, gid: 0, groups: [], setGroups: 0 }, 'become root of the user namespace', 'linux.uidMappings');
   }
 
@@ -233,7 +253,7 @@ export function buildPlan(input: PlanInput): InitPlan {
     w.add({ op: 'join_keyring', name: `_ses.${input.id}`, permSet: userNs ? 0x8 : 0x80000 }, 'join a new session keyring (--no-new-keyring keeps the caller\'s)');
   }
 
-  const readonlyLater = rootfsSteps(w, input, !!(userNs), held, ownMountNs);
+  const readonlyLater = rootfsSteps(w, input, !!userNs || !!input.runAs?.inUserNs, held, ownMountNs);
   if (plan.runtimeHooks) {
     const field = spec.hooks?.prestart?.length ? 'hooks.prestart' : spec.hooks?.createRuntime?.length ? 'hooks.createRuntime' : 'hooks.createContainer';
     w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks (and get the state for createContainer hooks)', field);
@@ -269,7 +289,7 @@ export function buildPlan(input: PlanInput): InitPlan {
   for (const [i, p] of (linux.readonlyPaths ?? []).entries()) w.add({ op: 'readonly_path', path: p }, `make ${p} read-only`, `linux.readonlyPaths[${i}]`);
   for (const [i, p] of (linux.maskedPaths ?? []).entries()) w.add({ op: 'mask_path', path: p }, `mask ${p}`, `linux.maskedPaths[${i}]`);
   for (const r of readonlyLater) w.add(r.op, r.what, r.configPath);
-  if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, 'remount the root filesystem read-only', 'root.readonly');
+  if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: keptFlags(input, input.rootfs, MS.BIND | MS.REMOUNT | MS.RDONLY, []), data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, 'remount the root filesystem read-only', 'root.readonly');
   // The root mount's own propagation, once everything is mounted (the mounts keep their own options).
   const rprop = spec.linux?.rootfsPropagation;
   if (rprop) {
@@ -318,6 +338,16 @@ function rlimitUnknown(type: string, i: number): never {
 /** The source of a bind mount as a host path (relative ones are relative to the bundle). */
 function bindSource(input: PlanInput, m: Mount): string {
   return m.source?.startsWith('/') ? m.source : `${input.bundle}/${m.source ?? ''}`;
+}
+
+/**
+ * A bind remount's flags, with what the kernel locks kept (keepLockedFlags): only where it locks them,
+ * in a new user namespace or when tsrun itself runs in one.
+ */
+function keptFlags(input: PlanInput, source: string, flags: number, options: readonly string[] | undefined): number {
+  const locks = input.runAs?.inUserNs || (input.spec.linux?.namespaces ?? []).some((n) => n.type === 'user');
+  const src = locks ? input.host.mountFlags?.(source) : undefined;
+  return src === undefined ? flags : keepLockedFlags(flags, options, src);
 }
 
 /** How many bind sources tsrun-init can hold (hold_tree slots). */
@@ -377,7 +407,7 @@ function mountSteps(w: PlanWriter, input: PlanInput, m0: Mount, path: string, he
     w.add({ op: 'mount', source, target: dest, fstype: '', flags: flags & (MS.BIND | MS.REC), data: '', inRoot: 1, mkdir: kind === 'dir' ? MkdirKind.dir : MkdirKind.file, mode: 0o755, held }, held ? `${label} (the tree cloned on the host)` : label, path);
     // Per-mount flags of a bind mount only take effect on a remount.
     const rest = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
-    if (rest) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: MS.BIND | MS.REMOUNT | rest, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `remount ${dest} ${flagNames(rest)}`, `${path}.options`);
+    if (rest) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: held ? MS.BIND | MS.REMOUNT | rest : keptFlags(input, source, MS.BIND | MS.REMOUNT | rest, m.options), data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `remount ${dest} ${flagNames(rest)}`, `${path}.options`);
   } else if (m.type === 'cgroup') {
     cgroupMountSteps(w, input, m, o.flags, path, label);
   } else {
@@ -418,8 +448,9 @@ function cgroupMountSteps(w: PlanWriter, input: PlanInput, m: Mount, flags: numb
   const guard = MS.NOSUID | MS.NODEV | MS.NOEXEC;
   const one = (fresh: Op, source: string, target: string, what: string) => {
     if (ownNs) return w.add(fresh, what, path);
-    w.add({ op: 'mount', source: `${source}${inner}`, target, fstype: '', flags: MS.BIND | MS.REC, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, `${what} (the container's own cgroup, bound)`, path);
-    w.add({ op: 'mount', source: '', target, fstype: '', flags: MS.BIND | MS.REMOUNT | guard | ro, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `remount ${target} ${ro ? 'read-only, ' : ''}nosuid, nodev, noexec`, path);
+    const from = input.cgroupBinds?.[source] ?? `${source}${inner}`;
+    w.add({ op: 'mount', source: from, target, fstype: '', flags: MS.BIND | MS.REC, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, `${what} (the container's own cgroup, bound)`, path);
+    w.add({ op: 'mount', source: '', target, fstype: '', flags: keptFlags(input, from, MS.BIND | MS.REMOUNT | guard | ro, []), data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `remount ${target} ${ro ? 'read-only, ' : ''}nosuid, nodev, noexec`, path);
   };
   const hier = input.host.cgroup.v1;
   if (!hier) {
@@ -489,7 +520,8 @@ export function processSteps(w: PlanWriter, input: PlanInput, warnings: string[]
   w.add({ op: 'keep_caps', on: 1 }, 'keep capabilities across the uid change');
   // The stdio (a terminal, pipes) was made outside the container: it becomes the process's user's.
   w.add({ op: 'chown_stdio', uid: user.uid }, `give the standard input, output and error to uid ${user.uid}`, 'process.user.uid');
-  w.add({ op: 'set_user', uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [], setGroups: 1 }, `switch to uid ${user.uid} gid ${user.gid}${user.additionalGids?.length ? ` groups ${user.additionalGids.join(',')}` : ''}`, 'process.user');
+  // As runc: a non-root runtime never sets supplementary groups (an unprivileged user namespace may not).
+  w.add({ op: 'set_user', uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [], setGroups: input.runAs?.rootlessEUID ? 0 : 1 }, `switch to uid ${user.uid} gid ${user.gid}${user.additionalGids?.length ? ` groups ${user.additionalGids.join(',')}` : ''}`, 'process.user');
   w.add({ op: 'chdir', path: proc.cwd, attempt: 2 }, `change to the working directory ${proc.cwd} as uid ${user.uid} (when root could not)`, 'process.cwd');
   w.add({ op: 'keep_caps', on: 0 }, 'stop keeping capabilities');
   w.add({ op: 'caps_set', effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable, ambient: caps.ambient }, 'set the capability sets', 'process.capabilities');

@@ -53,3 +53,33 @@ export function flagNames(flags: number): string {
   const names = Object.entries(MS).filter(([, bit]) => flags & bit).map(([n]) => n.toLowerCase());
   return names.length ? names.join('|') : '0';
 }
+
+const ATIME_MODE = MS.NOATIME | MS.RELATIME | MS.STRICTATIME;
+
+/** statfs(2) f_flags (ST_*) as mount(2) flags; neither noatime nor relatime is strictatime. */
+export function statfsToMountFlags(st: number): number {
+  const map: [number, number][] = [[1, MS.RDONLY], [2, MS.NOSUID], [4, MS.NODEV], [8, MS.NOEXEC], [1024, MS.NOATIME], [2048, MS.NODIRATIME], [4096, MS.RELATIME]];
+  let f = 0;
+  for (const [bit, ms] of map) if (st & bit) f |= ms;
+  return f & (MS.NOATIME | MS.RELATIME) ? f : f | MS.STRICTATIME;
+}
+
+/**
+ * A bind remount's flags where the kernel locks the source mount's flags (MNT_LOCK_*: a mount a user
+ * namespace inherited): it refuses to clear ro, nosuid, nodev, noexec or change the atime mode, so
+ * these are kept from the source (runc retries with them), except what the options clear on purpose
+ * ("rw", "suid", ...: the kernel's refusal then says so) and the atime mode when the options give one.
+ */
+export function keepLockedFlags(flags: number, options: readonly string[] = [], source: number): number {
+  let cleared = 0;
+  let atimeGiven = false;
+  for (const opt of options) {
+    const f = mountFlagOptions[opt];
+    if (!f) continue;
+    if (f[0]) cleared |= f[1];
+    if (f[1] & (ATIME_MODE | MS.NODIRATIME)) atimeGiven = true;
+  }
+  let keep = source & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC) & ~cleared;
+  if (!atimeGiven) keep |= source & (ATIME_MODE | MS.NODIRATIME);
+  return flags | keep;
+}

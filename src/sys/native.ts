@@ -56,6 +56,8 @@ export interface Native {
   readlink(path: string): string;
   fsync(fd: number): void;
   statfsType(path: string): number;
+  /** statfs(2) f_flags (ST_* bits): the per-mount flags of the mount holding path. */
+  statfsFlags(path: string): number;
   mkdtemp(prefix: string): string;
 
   mkfifo(path: string, mode: number): void;

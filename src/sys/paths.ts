@@ -2,8 +2,9 @@
 // root that has them at build/...:
 // - $TSRUN_HOME when set;
 // - in the single-file build (scripts/build-single.mjs), a cache folder the embedded files are copied
-//   to at first use: /var/cache/tsrun/<content hash> for root (else ~/.cache/tsrun/<hash>, or
-//   $TSRUN_CACHE_DIR/<hash>), which must be ours and writable by nobody else;
+//   to at first use: /var/cache/tsrun/<content hash> for root (else ~/.cache/tsrun/<hash>, then
+//   $XDG_RUNTIME_DIR/tsrun-cache, or $TSRUN_CACHE_DIR/<hash>), which must be ours and writable by
+//   nobody else;
 // - otherwise the project: the bundles live in <project>/dist and dist/bun, sources in <project>/src/*,
 //   so the root is the first of .. and ../.. that holds the built addon.
 // No node:fs on the common paths (it costs ~4.5 ms to load under Bun): the project is found with
@@ -50,12 +51,16 @@ export async function prepareEmbedded(): Promise<void> {
   const emb = globalThis.__tsrunEmbedded;
   const bun = (globalThis as { Bun?: { file(p: string): { stat(): Promise<StatLike> } } }).Bun;
   if (!emb || cached || process.env.TSRUN_HOME || !bun) return;
-  const base = cacheBase();
-  const dir = join(base, emb.id);
-  try {
-    const [b, d, ...files] = await Promise.all([base, dir, ...Object.keys(emb.files).map((rel) => join(dir, rel))].map((p) => bun.file(p).stat()));
-    if (trustedStat(b) && trustedStat(d) && files.every((f) => !f.isDirectory())) cached = dir;
-  } catch {}
+  for (const base of cacheBases()) {
+    const dir = join(base, emb.id);
+    try {
+      const [b, d, ...files] = await Promise.all([base, dir, ...Object.keys(emb.files).map((rel) => join(dir, rel))].map((p) => bun.file(p).stat()));
+      if (trustedStat(b) && trustedStat(d) && files.every((f) => !f.isDirectory())) {
+        cached = dir;
+        return;
+      }
+    } catch {}
+  }
 }
 
 export const addonPath = () => join(projectRoot(), 'build/Release/tsrun.node');
@@ -71,22 +76,47 @@ function trustedStat(st: StatLike): boolean {
   return st.isDirectory() && (st.uid === uid || st.uid === 0) && (st.mode & 0o022) === 0;
 }
 
-function cacheBase(): string {
-  if (process.env.TSRUN_CACHE_DIR) return process.env.TSRUN_CACHE_DIR;
+/**
+ * Where the embedded files may go, best first. Root's is /var/cache/tsrun; the others' is the user's
+ * cache. Root of someone else's user namespace (Podman's) sees /var/cache/tsrun owned by an unmapped
+ * uid (65534): not trusted, so it falls back to the user's cache too ($HOME, and for Podman's kill and
+ * delete, which come with no HOME, $XDG_RUNTIME_DIR).
+ */
+function cacheBases(): string[] {
+  if (process.env.TSRUN_CACHE_DIR) return [process.env.TSRUN_CACHE_DIR];
   const uid = process.geteuid?.() ?? 0;
-  if (uid === 0) return '/var/cache/tsrun';
-  const xdg = process.env.XDG_CACHE_HOME || (process.env.HOME && join(process.env.HOME, '.cache'));
-  return xdg ? join(xdg, 'tsrun') : `/tmp/tsrun-${uid}`;
+  const env = process.env;
+  const user = [
+    env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'tsrun') : env.HOME ? join(env.HOME, '.cache/tsrun') : undefined,
+    env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'tsrun-cache') : undefined,
+    `/tmp/tsrun-${uid}`,
+  ].filter((p): p is string => !!p);
+  return uid === 0 ? ['/var/cache/tsrun', ...user] : user;
 }
 
 /** Copies the embedded files to <cache>/<id>/ once (complete folder, renamed into place), then reuses it. */
 function extractEmbedded(emb: Embedded): string {
-  const base = cacheBase();
+  const bases = cacheBases();
+  for (const base of bases) {
+    const dir = join(base, emb.id);
+    if (existsSync(dir) && trusted(base) && trusted(dir) && complete(emb, dir)) return dir;
+  }
+  for (const base of bases) {
+    try {
+      mkdirSync(base, { recursive: true, mode: 0o755 });
+    } catch {
+      continue;
+    }
+    if (trusted(base)) return extractTo(emb, base);
+  }
+  throw new Error(`${bases.join(', ')}: no tsrun cache folder can be used: it must belong to root or to this user and be writable by nobody else (or set TSRUN_CACHE_DIR)`);
+}
+
+const complete = (emb: Embedded, dir: string) => Object.keys(emb.files).every((rel) => existsSync(join(dir, rel)));
+
+function extractTo(emb: Embedded, base: string): string {
   const dir = join(base, emb.id);
-  const complete = () => Object.keys(emb.files).every((rel) => existsSync(join(dir, rel)));
-  if (existsSync(dir) && trusted(base) && trusted(dir) && complete()) return dir;
-  mkdirSync(base, { recursive: true, mode: 0o755 });
-  if (!trusted(base)) throw new Error(`${base}: the tsrun cache folder must belong to root or to this user and be writable by nobody else`);
+  if (existsSync(dir) && trusted(dir) && complete(emb, dir)) return dir;
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   for (const [rel, from] of Object.entries(emb.files)) {
@@ -102,6 +132,6 @@ function extractEmbedded(emb: Embedded): string {
     rmSync(tmp, { recursive: true, force: true });
     if (!existsSync(dir)) throw e;
   }
-  if (!trusted(dir) || !complete()) throw new Error(`${dir}: incomplete or not trusted; remove it`);
+  if (!trusted(dir) || !complete(emb, dir)) throw new Error(`${dir}: incomplete or not trusted; remove it`);
   return dir;
 }

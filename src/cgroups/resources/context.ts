@@ -11,6 +11,8 @@ export interface ApplyCtx {
   log: CgroupLog;
   /** True during `update`: devices are left alone, as runc update does. */
   updating: boolean;
+  /** Rootless (runc's rootless cgroup manager): device rules that cannot be written are ignored. */
+  rootless?: boolean;
 }
 
 export const F = 'linux.resources';

@@ -5,6 +5,7 @@ import { create, dryRunPlan, type CreateOptions } from '../../lifecycle/create.j
 import { run } from '../../lifecycle/run.js';
 import { loadBundle } from '../../config/load.js';
 import { validateId } from '../../state/store.js';
+import { rootlessCgroups } from '../../sys/userns.js';
 import { formatPlan } from '../../plan/format.js';
 import type { Ctx } from '../context.js';
 import { out, withContext } from '../context.js';
@@ -24,6 +25,7 @@ function createOptions(ctx: Ctx, detach: boolean): CreateOptions {
     preserveFds: (f['preserve-fds'] as number | undefined) ?? 0,
     detach,
     systemdCgroup: ctx.globals.systemdCgroup,
+    rootlessCgroups: rootlessCgroups(ctx.globals.rootless, ctx.globals.systemdCgroup),
     store: ctx.store,
     log: ctx.log,
   };
