@@ -61,7 +61,7 @@ function mayCreate(dir: string): boolean {
  * processes cannot have children with controllers), and hierarchies the user may not write are left
  * out. With a cgroupsPath: absolute, or relative to the same place, and every error counts.
  */
-export function rootlessManager(host: HostLayout, id: string, cgroupsPath: string | undefined, log?: CgroupLog, selfCgroup = () => readFileSync('/proc/self/cgroup', 'utf8')): CgroupManager {
+export function rootlessManager(host: HostLayout, id: string, cgroupsPath: string | undefined, log?: CgroupLog, selfCgroup = () => readFileSync('/proc/self/cgroup', 'utf8'), probe: (dir: string) => boolean = mayCreate): CgroupManager {
   const own = ownCgroups(selfCgroup());
   const given = cgroupsPath ? clean(cgroupsPath) : undefined;
   if (given !== undefined) cgroupInnerPath(id, cgroupsPath, false); // refuses the root cgroup and systemd's form
@@ -69,7 +69,7 @@ export function rootlessManager(host: HostLayout, id: string, cgroupsPath: strin
   if (host.mode === 'v2') {
     if (!host.unified) throw new Error('no cgroup2 mount found');
     const dir = place(host.unified, dirname(own[''] ?? '/'));
-    if (given !== undefined || mayCreate(dir)) return new V2Manager(dir, log, host.unified, true);
+    if (given !== undefined || probe(dir)) return new V2Manager(dir, log, host.unified, true);
     log?.debug(`rootless: no permission to create the cgroup ${dir}: the container runs without one`);
     return new NoCgroupManager(2, { '': dir }, log);
   }
@@ -81,7 +81,7 @@ export function rootlessManager(host: HostLayout, id: string, cgroupsPath: strin
   const dropped: Record<string, string> = {};
   const verdict = new Map<string, boolean>();
   for (const [controller, dir] of Object.entries(dirs)) {
-    if (!verdict.has(dir)) verdict.set(dir, mayCreate(dir));
+    if (!verdict.has(dir)) verdict.set(dir, probe(dir));
     if (verdict.get(dir)) kept[controller] = dir;
     else dropped[controller] = dir;
   }

@@ -9,7 +9,8 @@ import { phase, phaseLines, tracePhases } from '../io/phases.js';
 import { StateStore, SPEC_VERSION } from '../state/store.js';
 import { TSRUN_COMMIT, TSRUN_VERSION } from '../version.js';
 import { TsrunError } from '../errors.js';
-import { defaultRoot, ensureXdgRoot, rootlessEUID } from '../sys/userns.js';
+import { DEFAULT_ROOT, defaultRoot, ensureXdgRoot, rootlessEUID } from '../sys/userns.js';
+import { errnoText } from '../sys/errno.js';
 
 // Bun builds one bundle per group of commands as well (scripts/build.mjs: BUN_GROUPS, picked by
 // bin/tsrun): __TSRUN_GROUP__ is then that group's name, and esbuild drops every other group's code
@@ -43,8 +44,8 @@ const handlers: Record<string, Load | undefined> = {
  */
 function withRootHint(e: Error, argv: string[]): string {
   const code = (e as NodeJS.ErrnoException).code;
-  if ((code !== 'EACCES' && code !== 'EPERM') || !rootlessEUID() || process.env.XDG_RUNTIME_DIR || argv.some((a) => /^--?root(=|$)/.test(a))) return e.message;
-  return `${e.message}; tsrun runs as uid ${process.geteuid?.()}: set XDG_RUNTIME_DIR (the state then goes to $XDG_RUNTIME_DIR/tsrun) or give --root a directory this user can write`;
+  if ((code !== 'EACCES' && code !== 'EPERM') || !rootlessEUID() || process.env.XDG_RUNTIME_DIR || argv.some((a) => /^--?root(=|$)/.test(a)) || !e.message.includes(DEFAULT_ROOT)) return e.message;
+  return `${DEFAULT_ROOT}: ${errnoText(code === 'EACCES' ? 13 : 1)} (${e.message}); tsrun runs as uid ${process.geteuid?.()}: set XDG_RUNTIME_DIR (the state then goes to $XDG_RUNTIME_DIR/tsrun) or give --root a directory this user can write`;
 }
 
 /** Thrown by a group bundle for a command it does not hold: entry.ts then runs the whole bundle. */
