@@ -15,7 +15,11 @@ const RANGE = 65536;
 /** Why a test user cannot be made here (undefined: it can). */
 export function testUserUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'making a test user needs root';
-  for (const t of ['useradd', 'userdel', 'setpriv']) if (!which(t)) return `${t} is not installed`;
+  for (const t of ['useradd', 'userdel', 'setpriv', 'unshare']) if (!which(t)) return `${t} is not installed`;
+  // An unprivileged user may create user namespaces only where the kernel allows it (Debian's
+  // kernel.unprivileged_userns_clone, user.max_user_namespaces, an LSM): runc and Podman need it too.
+  const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', 'unshare', '--user', 'true'], { encoding: 'utf8', cwd: '/' });
+  if (r.status !== 0) return `this kernel does not let an unprivileged user create a user namespace (${(r.stderr ?? '').trim() || `exit ${r.status}`}; see kernel.unprivileged_userns_clone and user.max_user_namespaces)`;
   return undefined;
 }
 

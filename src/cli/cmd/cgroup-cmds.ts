@@ -5,6 +5,7 @@ import { join } from '../../sys/path.js';
 import { managerFor, storedCgroup, cgroupRecord, type CgroupManager } from '../../cgroups/manager.js';
 import { psTable } from '../../cgroups/ps-table.js';
 import { psWithArgs } from '../../cgroups/ps-run.js';
+import { containerPids } from '../../lifecycle/procs.js';
 import { goJson } from '../../cgroups/stats.js';
 import { mergeUpdate, resourcesFromFlags } from '../../cgroups/update.js';
 import type { LinuxResources } from '../../config/gen/config.js';
@@ -133,7 +134,9 @@ export function psCmd(ctx: Ctx): Promise<number> {
     if (format !== 'table' && format !== 'json') throw fail(`invalid format option "${format}": use table or json`);
     const rec = ctx.store.read(ctx.args[0]);
     const mgr = managerFor(rec, ctx.log);
-    const pids = mgr?.exists() ? mgr.pids() : [];
+    let pids = mgr?.exists() ? mgr.pids() : [];
+    // A rootless container that got no cgroup: its processes are those of its pid namespace.
+    if (mgr && !Object.keys(mgr.paths()).length && ctx.store.status(rec) !== 'stopped') pids = containerPids(rec.pid);
     if (format === 'json') {
       // runc encodes a nil slice: null when there is no process.
       out(JSON.stringify(pids.length ? pids : null) + '\n');
