@@ -12,6 +12,7 @@ import type { ApplyCtx } from './resources/context.js';
 import { statsV1 } from './stats.js';
 import type { CgroupLog, CgroupManager } from './types.js';
 import { rootlessLimitError } from './rootless-errors.js';
+import { detectHost } from './detect.js';
 
 const SIGKILL = 9;
 const quiet: CgroupLog = { warn() {}, debug() {} };
@@ -40,6 +41,9 @@ export class V1Manager implements CgroupManager {
         const d = this.dirs[controller];
         const dropped = this.rootless?.dropped[controller];
         if (!d && dropped) throw rootlessLimitError(controller, field, dropped);
+        // Reopened from state.json (update): a hierarchy the host has but the container lacks was
+        // skipped at create (rootless); a rootful container always has every one.
+        if (!d && !this.rootless && !Object.keys(this.mounts).length && detectHost().v1[controller]) throw rootlessLimitError(controller, field, '');
         if (!d) throw fail(`the ${controller} cgroup controller is not mounted on this host (cgroup v1)`, { configPath: field, hint: 'remove the setting, or mount the controller' });
         return new CgroupDir(d);
       },

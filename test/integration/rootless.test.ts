@@ -188,6 +188,7 @@ describe.skipIf(skip)('cgroups of an unprivileged user', () => {
     expect(stateOf('rl-nocg').status).toBe('running');
     // Without a cgroup, ps lists the processes of its pid namespace.
     expect(JSON.parse(ok(tsrun(['ps', '--format', 'json', 'rl-nocg']), 'ps').stdout)).toEqual([stateOf('rl-nocg').pid]);
+    expect(tsrun(['update', '--memory', '67108864', 'rl-nocg']).stderr).toMatch(/update rl-nocg: cannot set memory limit: container could not join or create cgroup/);
     ok(tsrun(['delete', '--force', 'rl-nocg']), 'delete');
     const b2 = bundle('limit', (s) => {
       s.process!.args = ['true'];
