@@ -109,15 +109,19 @@ function extractEmbedded(emb: Embedded): string {
 
 /**
  * A new build's first run: the folders of other builds (16 hex digits, as the build names them) are
- * removed, except those extracted in the last minute, which a tsrun of that build may be starting from.
+ * removed. Kept: the few newest (builds side by side on one machine, as in development) and any
+ * extracted in the last minute (a tsrun of that build may be starting from it).
  */
 function removeOldBuilds(base: string, id: string): void {
+  const KEEP = 3;
   const now = Date.now();
+  const others: { p: string; mtime: number }[] = [];
   for (const name of readdirSync(base)) {
     if (name === id || !/^[0-9a-f]{16}(\.tmp-\d+)?$/.test(name)) continue;
-    const p = join(base, name);
-    try {
-      if (now - statSync(p).mtimeMs > 60_000) rmSync(p, { recursive: true, force: true });
-    } catch {}
+    try { others.push({ p: join(base, name), mtime: statSync(join(base, name)).mtimeMs }); } catch {}
+  }
+  others.sort((a, b) => b.mtime - a.mtime);
+  for (const { p, mtime } of others.slice(KEEP)) {
+    if (now - mtime > 60_000) try { rmSync(p, { recursive: true, force: true }); } catch {}
   }
 }

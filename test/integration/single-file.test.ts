@@ -11,22 +11,23 @@ const bin = join(ROOT, 'dist/single/tsrun');
 const skip = skipReason(!existsSync(bin) ? 'the single-file build is not there (Bun was not found at build time)' : undefined);
 
 describe.skipIf(skip)('single-file cache', () => {
-  it('a new build removes old builds\' folders (but not one extracted in the last minute)', () => {
+  it('a new build removes old builds\' folders (but the three newest and any extracted in the last minute)', () => {
     const cache = mkdtempSync(join(tmpdir(), 'tsrun-cache-'));
     try {
-      const old = join(cache, '0123456789abcdef');
+      const old = ['0000000000000001', '0000000000000002', '0000000000000003', '0000000000000004', '0123456789abcdef'].map((n) => join(cache, n));
       const recent = join(cache, 'fedcba9876543210');
       const other = join(cache, 'not-a-build');
-      for (const d of [old, recent, other]) mkdirSync(d);
-      const past = new Date(Date.now() - 3600_000);
-      utimesSync(old, past, past);
+      for (const d of [...old, recent, other]) mkdirSync(d);
+      // Newest first: the recent one, ...04 and ...03 are kept; ...02, ...01 and 0123456789abcdef (the oldest) go.
+      for (const [i, d] of old.entries()) utimesSync(d, new Date(Date.now() - 3600_000 + i * 60_000), new Date(Date.now() - 3600_000 + (i === 4 ? -1 : i) * 60_000));
       const r = spawnSync(bin, ['--root', join(cache, 'state'), 'state', 'nope'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', TSRUN_CACHE_DIR: cache } });
       expect(r.stderr).toMatch(/does not exist/);
       const names = readdirSync(cache);
       expect(names).not.toContain('0123456789abcdef');
-      expect(names).toContain('fedcba9876543210');
-      expect(names).toContain('not-a-build');
-      expect(names.filter((n) => /^[0-9a-f]{16}$/.test(n))).toHaveLength(2); // this build's own, and the recent one
+      expect(names).not.toContain('0000000000000001');
+      expect(names).not.toContain('0000000000000002');
+      expect(names).toEqual(expect.arrayContaining(['0000000000000003', '0000000000000004', 'fedcba9876543210', 'not-a-build']));
+      expect(names.filter((n) => /^[0-9a-f]{16}$/.test(n))).toHaveLength(4); // the three newest others, and this build's own
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
