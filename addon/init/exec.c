@@ -68,7 +68,7 @@ HANDLER(exec) {
   execve(path, x->argv.argv, x->envp.argv);
   int e = errno;
   if (c->chan >= 0) return fail(c, e, "execve", path);
-  dprintf(2, "exec failed: %s\n", strerror(e));
+  say(2, "exec failed: %s\n", strerror(e));
   _exit(127);
 }
 
@@ -89,11 +89,13 @@ static void hook_child(const struct op_run_hook *h, int in) __attribute__((noret
 static void hook_child(const struct op_run_hook *h, int in) {
   char *fallback[2] = { (char *)h->path.s, NULL };
   reset_signals();
+  /* Its own process group: on a timeout the whole group goes, not just the hook (a shell's children). */
+  setpgid(0, 0);
   if (dup2(in, 0) < 0) _exit(127);
   /* The hook gets stdio only: not the runtime's fifo, console socket or preserved fds. */
   syscall(SYS_close_range, 3U, ~0U, 0U);
   execve(h->path.s, h->args.n ? h->args.argv : fallback, h->env.argv);
-  dprintf(2, "hook exec failed: %s: %s\n", h->path.s, strerror(errno));
+  say(2, "hook exec failed: %s: %s\n", h->path.s, strerror(errno));
   _exit(127);
 }
 
@@ -109,7 +111,7 @@ static int feed_state(struct ctx *c, int out, int pidfd, int64_t deadline) {
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) return 1;
     if (n < 0 || (p[1].revents & POLLIN) || (p[0].revents & (POLLERR | POLLHUP))) break;
-    ssize_t w = write(out, c->state + off, c->state_len - off);
+    ssize_t w = writev_all(out, c->state + off, c->state_len - off);
     if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (w < 0) break; /* EPIPE: the hook closed stdin; not an error */
     off += (size_t)w;
@@ -160,7 +162,10 @@ HANDLER(run_hook) {
   int timed_out = feed_state(c, pipefd[1], pidfd, deadline);
   close(pipefd[1]);
   if (!timed_out) timed_out = wait_exit(pidfd, deadline);
-  if (timed_out) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  if (timed_out) {
+    kill(-pid, SIGKILL);
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  }
   close(pidfd);
   return hook_result(c, pid, timed_out);
 }

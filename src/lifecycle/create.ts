@@ -1,7 +1,7 @@
 // `create`: validate the bundle, build the plan, spawn tsrun-init (sealed memfd image, vfork-style
 // clone3), feed it the plan and answer its syncs, record the state. Any failure kills the helper and
 // removes everything create made: no state dir, no process (mounts live and die in its namespace).
-import { chmodSync, closeSync, copyFileSync, renameSync, writeFileSync } from '../sys/fs.js';
+import { chmodSync, closeSync, copyFileSync, renameSync, statSync, writeFileSync } from '../sys/fs.js';
 import { basename, dirname, join } from '../sys/path.js';
 import { loadBundle, type Bundle } from '../config/load.js';
 import { launchProblems } from '../config/semantic.js';
@@ -20,6 +20,8 @@ import { cgroupManager, cgroupRecord, type CgroupManager } from '../cgroups/mana
 import { cgroupInnerPath } from '../cgroups/path.js';
 import { notApplied } from '../plan/not-applied.js';
 import { phase } from '../io/phases.js';
+import { errnoNumber } from '../sys/errno.js';
+import { detachRootfsBind, topMountId } from './host-mounts.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type CgroupJoin, type HelperRun } from './helper.js';
 
 export interface CreateOptions {
@@ -50,9 +52,20 @@ export function preservedCount(opts: { preserveFds?: number }): number {
   return (opts.preserveFds ?? 0) + (Number.isInteger(listen) && listen > 0 ? listen : 0);
 }
 
+/** Whether a network namespace path is the one tsrun itself runs in (same inode). */
+function isHostNetns(path: string): boolean {
+  try {
+    const a = statSync(path);
+    const b = statSync('/proc/self/ns/net');
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** The plan; cgroupTasks are the v1 tasks files the helper joins itself (CgroupManager.joinTargets). */
 export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string[] = []): InitPlan {
-  const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach });
+  const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach, isHostNetns });
   if (problems.length) throw fail(`config.json: ${problems[0].path} ${problems[0].text}`);
   const spec = bundle.spec;
   const listen = Number(process.env.LISTEN_FDS ?? 0);
@@ -69,7 +82,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
     fds: helperFds(preservedCount(opts), { fifo: true, console: !!opts.consoleSocket, cgroupTasks }),
     waitForStart: true,
     cgroupPath: cgroupInnerPath(opts.id, spec.linux?.cgroupsPath, !!opts.systemdCgroup),
-    host: hostFacts(bundle.rootfs),
+    host: hostFacts(bundle.rootfs, !!opts.noPivot),
     seccomp,
   });
 }
@@ -118,15 +131,23 @@ export function create(opts: CreateOptions): ContainerRecord {
   };
   let run: HelperRun | undefined;
   let made = false;
+  // Held until create returns: a delete of this id (containerd's after a failed create) waits for it.
+  const unlock = store.lock(id);
   try {
+    // state.json before anything else is made: a create killed at any point after this leaves a
+    // record of what it made (the cgroup, the mounts), which list shows and delete removes.
+    const shared = existingCgroup(cgroup, log);
+    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources, shared);
+    // Without a mount namespace the helper mounts in ours: remember what was at the rootfs before.
+    if (plan.hostMounts) rec.tsrun.hostMounts = { rootfs: plan.hostMounts, before: topMountId(plan.hostMounts) ?? null };
+    store.write(rec);
     // exec reads the container's config from here, as it was at create (lossless: the text itself).
     copyFileSync(join(bundle.dir, 'config.json'), join(dir, 'config.json'));
     // pids.max is set once the init exists (at the ready sync): a limit as low as 0 or 1 would
     // otherwise refuse the helper's own fork into the pid namespace (runc too sets it after).
     const { pids, ...early } = linux?.resources ?? {};
-    made = true;
+    made = !shared;
     cgroup.create(linux?.resources ? early : undefined, linux?.devices);
-    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources);
     phase('cgroup created');
     run = spawnForCreate(opts, dir, joinAt);
     phase('tsrun-init spawned');
@@ -143,9 +164,20 @@ export function create(opts: CreateOptions): ContainerRecord {
     });
     phase('container set up (tsrun-init done)');
     return rec;
-  } catch (e) {
+  } catch (e0) {
+    let e = e0;
     if (run) abort(run);
+    // The helper's death at setup is most often the memory limit: the kernel's OOM killer says so.
+    const limit = linux?.resources?.memory?.limit;
+    if (e instanceof TsrunError && /^tsrun-init exited before setup/.test(e.fields.what) && limit !== undefined && Number(limit) > 0) {
+      let oom = 0;
+      try { oom = cgroup.oomKills() ?? 0; } catch {}
+      log.debug(`oom kills in the container's cgroup: ${oom}`);
+      if (oom > 0) e = fail(`the container's memory limit of ${limit} bytes is too low: the kernel killed tsrun-init while it set the container up (OOM)`, { configPath: 'linux.resources.memory.limit', hint: 'raise it; setting up a container takes a few MiB' });
+    }
     if (made) try { cgroup.destroy({ force: true }); } catch {}
+    const hm = rec.tsrun.hostMounts as { rootfs: string; before: string | null } | undefined;
+    if (hm) detachRootfsBind(hm.rootfs, hm.before ?? undefined);
     store.remove(id);
     // runtime-spec: a failing prestart, createRuntime or createContainer hook stops the container and
     // the lifecycle goes on at delete, whose poststop hooks run (their failures are warnings).
@@ -158,7 +190,21 @@ export function create(opts: CreateOptions): ContainerRecord {
     throw e instanceof TsrunError ? e : fail('create failed', { detail: e instanceof Error ? e.message : String(e) });
   } finally {
     if (run) closeRun(run);
+    unlock();
   }
+}
+
+/**
+ * Whether the container's cgroup is already there (a cgroupsPath shared with other processes). As
+ * runc 1.1: a frozen one is refused (the container would hang at once), a non-empty one is a warning
+ * (runc 1.2 refuses it). Such a cgroup is not the container's own: delete leaves it and its processes.
+ */
+function existingCgroup(cgroup: CgroupManager, log: Logger): boolean {
+  if (!cgroup.exists()) return false;
+  if (cgroup.isFrozen()) throw fail('container\'s cgroup unexpectedly frozen', { configPath: 'linux.cgroupsPath', detail: Object.values(cgroup.paths())[0], hint: 'thaw it (tsrun resume of the container that froze it), or use another cgroupsPath' });
+  const n = cgroup.pids().length;
+  if (n) log.warn(`container's cgroup is not empty: ${n} process(es) found`);
+  return true;
 }
 
 /** The exec fifo (O_PATH, for the init to reopen) and the console socket, then the helper. */
@@ -199,20 +245,36 @@ export function connectConsole(path: string): number {
   }
 }
 
+/** Writes /proc/<pid>/{uid,gid}_map; the kernel's refusal names the field and what it checks. */
+function writeIdMap(pid: number, kind: 'uid' | 'gid', map: string): void {
+  try {
+    writeFileSync(`/proc/${pid}/${kind}_map`, map);
+  } catch (e) {
+    throw fail(`write the ${kind} map of the user namespace`, {
+      configPath: `linux.${kind}Mappings`,
+      errno: errnoNumber(String((e as { code?: string }).code)),
+      detail: JSON.stringify(map.trim().split('\n')),
+      hint: 'the kernel takes at most 340 ranges that do not overlap and fit in 32 bits',
+    });
+  }
+}
+
 function answerSync(kind: number, bundle: Bundle, plan: InitPlan, rec: ContainerRecord, run: HelperRun, opts: CreateOptions): Uint8Array | undefined {
   const pid = run.pid || run.helperPid;
   switch (kind) {
     case SyncKind.usermap:
-      writeFileSync(`/proc/${run.helperPid}/uid_map`, plan.usermap!.uidMap);
-      writeFileSync(`/proc/${run.helperPid}/gid_map`, plan.usermap!.gidMap);
+      writeIdMap(run.helperPid, 'uid', plan.usermap!.uidMap);
+      writeIdMap(run.helperPid, 'gid', plan.usermap!.gidMap);
       return undefined;
     case SyncKind.timens:
       writeFileSync(`/proc/${run.helperPid}/timens_offsets`, plan.timeOffsets!);
       return undefined;
     case SyncKind.hooks: {
-      const state = stateJson({ ...rec, pid }, 'creating');
-      runHooks('prestart', bundle.spec.hooks?.prestart, state);
-      runHooks('createRuntime', bundle.spec.hooks?.createRuntime, state);
+      // Status "created", as crun reports it to these hooks (runc says "creating"; the runtime-tools
+      // validation suite expects "created" in hooks_stdin). The cwd is the bundle, as with runc.
+      const state = stateJson({ ...rec, pid }, 'created');
+      runHooks('prestart', bundle.spec.hooks?.prestart, state, { cwd: bundle.dir });
+      runHooks('createRuntime', bundle.spec.hooks?.createRuntime, state, { cwd: bundle.dir });
       return new TextEncoder().encode(state);
     }
     case SyncKind.ready: {

@@ -2,6 +2,7 @@
 // client matching on words) needs: the step in words, the config field, errno text and a hint.
 import { TsrunError } from '../errors.js';
 import type { Step } from '../plan/build.js';
+import { HookKind } from '../plan/ops.gen.js';
 
 const ENOENT = 2;
 const EACCES = 13;
@@ -14,9 +15,22 @@ export function initError(steps: Step[], step: number, errno: number, detail: st
   if (op.op === 'exec_lookup') {
     // Docker and Podman turn these exact words into exit codes 127 and 126.
     const file = String(op.file);
-    if (errno === ENOENT && detail === 'not-found-in-path') return new TsrunError({ what: `exec: "${file}": executable file not found in $PATH`, configPath: s.configPath });
+    if (errno === ENOENT && detail === 'not-found-in-path') {
+      const noPath = !op.pathEnv.length;
+      return new TsrunError({ what: `exec: "${file}": executable file not found in $PATH`, configPath: s.configPath, hint: noPath ? 'the process has no PATH in its environment (process.env): give one, or an absolute path' : undefined });
+    }
     if (errno === ENOENT) return new TsrunError({ what: `exec: "${file}": stat ${file}`, errno, configPath: s.configPath });
     return new TsrunError({ what: `exec: "${file}"`, errno, configPath: s.configPath });
+  }
+  if (op.op === 'run_hook' && errno === 0) {
+    // A hook that ran and failed: said as for the hooks the runtime runs itself.
+    const kind = op.kind === HookKind.createContainer ? 'createContainer' : 'startContainer';
+    const how = /^exit (\d+)$/.exec(detail) ? `exited with status ${detail.slice(5)}` : /^signal (\d+)$/.test(detail) ? `was killed by signal ${detail.slice(7)}` : detail;
+    return new TsrunError({ what: `${kind} hook ${String(op.path)} ${how}`, configPath: s.configPath });
+  }
+  if (op.op === 'run_hook' && detail === 'timeout') {
+    const kind = op.kind === HookKind.createContainer ? 'createContainer' : 'startContainer';
+    return new TsrunError({ what: `${kind} hook ${String(op.path)} timed out after ${op.timeout}s and was killed`, configPath: s.configPath });
   }
   const fields = { what: s.what, configPath: s.configPath, errno, detail: detail && !s.what.includes(detail) ? detail : undefined } as const;
   return new TsrunError({ ...fields, hint: hintFor(s, errno, detail) });

@@ -10,9 +10,16 @@ import { stateJson, type ContainerRecord, type StateStore } from '../state/store
 import { sys } from '../sys/index.js';
 import { containerPids } from './procs.js';
 import { isSameProcess } from '../state/status.js';
-import { managerFor } from '../cgroups/manager.js';
+import { managerFor, storedCgroup } from '../cgroups/manager.js';
+import { detachRootfsBind } from './host-mounts.js';
+
+/** The container's cgroup when it is its own (create made it), else undefined. */
+function ownCgroup(rec: ContainerRecord) {
+  return storedCgroup(rec)?.shared ? undefined : managerFor(rec);
+}
 
 const POLLIN = 1;
+const POLLHUP = 0x10;
 const SIGKILL = 9;
 
 interface StoredHooks { poststart?: Hook[]; poststop?: Hook[] }
@@ -75,6 +82,13 @@ export function start(store: StateStore, id: string): void {
       }
       const buf = Buffer.alloc(1);
       if (readSync(fd, buf, 0, 1, null) !== 1) throw fail('the container init closed exec.fifo without starting');
+      // As runc (it reads the fifo to EOF): the init's end closes at its execve, so from here on the
+      // container's process runs, and poststart hooks come strictly after it started.
+      for (let i = 0; i < 100; i++) {
+        const [fifoEv, pidEv] = n.poll([fd, pidfd], POLLIN, 100);
+        if (pidEv & POLLIN || (fifoEv & POLLHUP)) break;
+        if (fifoEv & POLLIN && readSync(fd, buf, 0, 1, null) === 0) break;
+      }
     } finally {
       closeSync(fd);
       closeSync(pidfd);
@@ -94,9 +108,12 @@ export function start(store: StateStore, id: string): void {
   }
 }
 
-/** Signals every process of the container: by its cgroup (which also reaches frozen tasks), else by pid namespace. */
+/**
+ * Signals every process of the container: by its cgroup (which also reaches frozen tasks) when the
+ * cgroup is its own, else by its pid namespace (a shared cgroup holds other containers' processes too).
+ */
 function killAll(rec: ContainerRecord, signal: number): void {
-  const cgroup = managerFor(rec);
+  const cgroup = ownCgroup(rec);
   if (cgroup?.exists()) return cgroup.kill(signal);
   for (const pid of containerPids(rec.pid)) {
     try { process.kill(pid, signal); } catch {}
@@ -108,8 +125,15 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
   try {
     const rec = store.read(id);
     const status = store.status(rec);
-    if (status === 'stopped') throw notRunning();
+    // As runc: --all signals whatever is left in the container's cgroup, and succeeds when nothing is
+    // (the stored pid of a stopped container may be someone else's by now: only the cgroup is used).
+    if (all && status === 'stopped') {
+      const cgroup = ownCgroup(rec);
+      if (cgroup?.exists()) cgroup.kill(signal);
+      return;
+    }
     if (all) return killAll(rec, signal);
+    if (status === 'stopped') throw notRunning();
     const pidfd = pidfdOrStopped(rec.pid, 'container not running');
     try {
       // The pidfd pins the process: if the pid was reused before we took it, the start time tells.
@@ -141,16 +165,45 @@ function pruneDefaultParents(paths: Record<string, string>): void {
   }
 }
 
+/**
+ * <root>/<id> without state.json: a create is writing its first state right now (the lock waits for
+ * it), or one was killed before it made anything but the directory, which is then removed.
+ */
+function removeBareDir(store: StateStore, id: string, force: boolean, log: Logger): void {
+  let unlock: () => void;
+  try {
+    unlock = store.lock(id);
+  } catch {
+    return; // removed meanwhile
+  }
+  const now = store.exists(id);
+  try {
+    if (!now) store.remove(id);
+  } finally {
+    unlock();
+  }
+  if (now) destroy(store, id, force, log);
+}
+
 /** Removes a container: kills it first when forced (or when only created), runs poststop hooks. */
 export function destroy(store: StateStore, id: string, force: boolean, log: Logger): void {
   if (!store.exists(id)) {
+    if (store.hasDir(id)) return removeBareDir(store, id, force, log);
     // The containerd shim runs `delete --force` after every task, usually on a deleted container.
     if (force) return;
     throw notExist(id);
   }
   const unlock = store.lock(id);
   try {
-    const rec = store.read(id);
+    let rec: ContainerRecord;
+    try {
+      rec = store.read(id);
+    } catch (e) {
+      // A damaged state.json: --force removes what is left of the directory (nothing else is known).
+      if (!force || !/is damaged/.test((e as Error).message)) throw e;
+      store.remove(id);
+      return;
+    }
     const status = store.status(rec);
     if (status !== 'stopped') {
       if (status !== 'created' && status !== 'creating' && !force) throw fail(`cannot delete container ${id} that is not stopped: ${status}`, { hint: 'stop it with tsrun kill, or use delete --force' });
@@ -162,8 +215,13 @@ export function destroy(store: StateStore, id: string, force: boolean, log: Logg
         closeSync(pidfd);
       }
     }
+    const hm = rec.tsrun.hostMounts as { rootfs: string; before: string | null } | undefined;
+    if (hm) detachRootfsBind(hm.rootfs, hm.before ?? undefined);
     const cgroup = managerFor(rec, log);
-    if (cgroup) {
+    if (cgroup && storedCgroup(rec)?.shared) {
+      // Not the container's own: removed only when nobody is left in it.
+      try { cgroup.destroy({ once: true }); } catch {}
+    } else if (cgroup) {
       cgroup.destroy({ force: true });
       pruneDefaultParents(cgroup.paths());
     }

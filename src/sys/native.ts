@@ -47,6 +47,8 @@ export interface Native {
   readdir(path: string): [string[], number[]];
   mkdir(path: string, mode: number): void;
   rmdir(path: string): void;
+  /** umount2(2). */
+  umount2(path: string, flags: number): void;
   unlink(path: string): void;
   chmod(path: string, mode: number): void;
   rename(from: string, to: string): void;

@@ -52,7 +52,12 @@ describe('launch plan', () => {
     expect(at('readonly_path')).toBeLessThan(at('mask_path'));
     expect(at('caps_bounding')).toBeLessThan(at('set_user'));
     expect(at('set_user')).toBeLessThan(at('caps_set'));
-    expect(at('caps_set')).toBeLessThan(at('chdir'));
+    // runc's finalizeNamespace: chdir as root first, again as the user when root was refused.
+    expect(at('chdir')).toBeLessThan(at('caps_bounding'));
+    expect(o.lastIndexOf('chdir')).toBeGreaterThan(at('set_user'));
+    expect(o.lastIndexOf('chdir')).toBeLessThan(at('caps_set'));
+    expect(at('chown_stdio')).toBeLessThan(at('set_user'));
+    expect(at('unshare')).toBeLessThan(at('loopback_up'));
     expect(at('exec_lookup')).toBeLessThan(at('sync'));
     expect(o.slice(-3)).toEqual(['close_channel', 'wait_fifo', 'exec']);
     expect(at('close_fds')).toBeLessThan(at('caps_bounding'));
@@ -149,8 +154,14 @@ describe('launch plan', () => {
     expect(p.warnings!.join('\n')).toMatch(/ambient: cannot raise CAP_AUDIT_WRITE: an ambient capability must also be in the permitted and inheritable sets/);
   });
 
-  it('requires a mount namespace and a process', () => {
-    expect(() => plan((s) => (s.linux!.namespaces = [{ type: 'pid' }]))).toThrow(/a mount namespace is required/);
+  it('without a mount namespace: mounts under the rootfs bind made private, a chroot, / left alone; a process is required', () => {
+    const p = plan((s) => (s.linux!.namespaces = [{ type: 'pid' }]));
+    const o = ops(p);
+    expect(o).toContain('chroot_root');
+    expect(o).not.toContain('pivot_root');
+    expect(p.steps.some((s) => s.op.op === 'mount' && s.op.target === '/' && !s.op.inRoot)).toBe(false);
+    expect(p.steps.find((s) => s.op.op === 'mount' && s.op.target === '/b/rootfs' && (Number(s.op.flags) & MS.PRIVATE))).toBeTruthy();
+    expect(p.hostMounts).toBe('/b/rootfs');
     expect(() => plan((s) => delete s.process)).toThrow(/nothing to run/);
   });
 
