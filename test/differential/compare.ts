@@ -89,6 +89,9 @@ export function unexplained(name: string, diffs: Difference[], allowed: Allowed[
       if (!new RegExp(a.where).test(name)) continue;
       const rr = a.runc ? r.filter((l) => !new RegExp(a.runc!).test(l)) : r;
       const tt = a.tsrun ? t.filter((l) => !new RegExp(a.tsrun!).test(l)) : t;
+      // An entry that names both sides is a pair: runc shows this where tsrun shows that. It
+      // absorbs nothing unless both sides show their line.
+      if (a.runc && a.tsrun && (rr.length === r.length || tt.length === t.length)) continue;
       if (rr.length !== r.length || tt.length !== t.length) {
         used.push(a);
         r = rr;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Spec } from '../../src/config/gen/config.js';
 import { baseSpec, cloneRootfs, writeBundle, type BaseName } from './bundle.js';
 import { diffSections, failureLines, runcMessages, tsrunMessages, type Difference } from './compare.js';
-import { normalise, normaliseLs, normaliseMountinfo, probeScript, sections, sortDevicesList, stateLines, type Names, type Sections } from './probe.js';
+import { canonicalMountinfo, normalise, normaliseLs, probeScript, sections, sortDevicesList, stateLines, type Names, type Sections } from './probe.js';
 import { PATH_ENV, Runtime, type CallResult } from './runtime.js';
 
 /** What a variation's functions get: this runtime's paths and names. */
@@ -208,7 +208,7 @@ function normaliseAll(secs: Sections, n: Names, ns: Map<string, string>): Sectio
   const out: Sections = {};
   for (const [k, lines] of Object.entries(secs)) {
     let ls = lines.map((l) => normalise(l, n));
-    if (k === 'mountinfo') ls = ls.map(normaliseMountinfo);
+    if (k === 'mountinfo') ls = canonicalMountinfo(ls);
     if (k === 'dev' || k === 'files') ls = ls.map(normaliseLs);
     if (k === 'ns') ls = ls.map((l) => { const [name, ino] = l.split(' '); return `${name} ${ns.get(ino) ?? (ino ? 'new' : 'none')}`; });
     if (k === 'cgroup') ls = ls.map((l) => l.replace(/^\d+:/, ''));
@@ -233,7 +233,7 @@ export function compareOutcomes(v: Variation, r: RunOutcome, t: RunOutcome): Dif
   }
   if (r.failed) {
     const f = failureLines(r.call.stderr, t.call.stderr, v.keywords ?? [], v.names);
-    const keep = (s: Sections) => pick(s, ['exit', 'leftover', ...Object.keys(s).filter((k) => k.startsWith('hook:'))]);
+    const keep = (s: Sections) => pick(s, ['exit', 'leftover', 'hookchild', ...Object.keys(s).filter((k) => k.startsWith('hook:'))]);
     return diffSections({ ...keep(r.sections), failure: f.runc }, { ...keep(t.sections), failure: f.tsrun });
   }
   return diffSections(r.sections, t.sections);

@@ -102,6 +102,33 @@ export function normaliseMountinfo(line: string): string {
   return `${point} ${opts} ${prop} root=${root} - ${fstype} ${source} ${superOpts}`;
 }
 
+/**
+ * mountinfo as a tree walk: each mount after its parent, siblings by mount point (then by age), each
+ * line naming its parent's mount point. The kernel lists mounts in the order they were attached,
+ * which differs when a runtime makes the same tree in another order (e.g. a bind made from the host
+ * side before the root); the tree itself, what is mounted on what, is what the container sees.
+ */
+export function canonicalMountinfo(raw: string[]): string[] {
+  const nodes = raw.map((line, i) => {
+    const m = /^(\d+) (\d+) \S+ \S+ (\S+)/.exec(line);
+    return { id: m ? Number(m[1]) : -1 - i, parent: m ? Number(m[2]) : -1, point: m ? m[3] : '', line, kids: [] as number[] };
+  });
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const roots = nodes.filter((n) => !byId.has(n.parent));
+  for (const n of nodes) byId.get(n.parent)?.kids.push(n.id);
+  const out: string[] = [];
+  const seen = new Set<number>();
+  const walk = (n: (typeof nodes)[number], parentPoint: string) => {
+    if (seen.has(n.id)) return;
+    seen.add(n.id);
+    out.push(`${normaliseMountinfo(n.line)} on=${parentPoint}`);
+    const kids = n.kids.map((k) => byId.get(k)!).sort((a, b) => (a.point < b.point ? -1 : a.point > b.point ? 1 : a.id - b.id));
+    for (const k of kids) walk(k, n.point);
+  };
+  for (const r of roots) walk(r, '-');
+  return out;
+}
+
 /** `ls -ln` lines without dates (the mount's and the node's creation time). */
 export function normaliseLs(line: string): string {
   return line.replace(/ [A-Z][a-z]{2} +\d+ +(\d\d:\d\d|\d{4}) /, ' ');

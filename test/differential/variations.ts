@@ -157,7 +157,7 @@ const mountVariations: Variation[] = [
   { name: 'mount/root-propagation-rshared', edit: (s) => { l(s).rootfsPropagation = 'rshared'; } },
   { name: 'mount/root-read-write', edit: (s) => { s.root!.readonly = false; } },
   { name: 'mount/no-pivot', runFlags: ['--no-pivot'] },
-  { name: 'mount/mount-label-without-selinux', edit: (s) => { l(s).mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2'; }, names: ['linux.mountLabel'] },
+  { name: 'mount/mount-label-without-selinux', edit: (s) => { l(s).mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2'; }, },
 ];
 
 // ---- namespaces ----
@@ -326,7 +326,8 @@ const resourceVariations: Variation[] = [
   res('memory-swap-below-limit', { memory: { limit: 64 * 1024 * 1024, swap: 32 * 1024 * 1024 } }, []),
   res('pids-limit', { pids: { limit: 20 } }),
   res('pids-unlimited', { pids: { limit: -1 } }),
-  res('pids-zero', { pids: { limit: 0 } }),
+  // Shell builtins only: with pids.max 0 nothing can fork.
+  { name: 'resources/pids-zero', edit: (s) => { resources(s).pids = { limit: 0 }; }, args: ['sh', '-c', 'read m < /sys/fs/cgroup/pids/pids.max || read m < /sys/fs/cgroup/pids.max; echo "pids.max=$m"'] },
   res('cpu-shares', { cpu: { shares: 512 } }),
   res('cpu-quota-period', { cpu: { quota: 50000, period: 100000 } }),
   res('cpu-quota-only', { cpu: { quota: 20000 } }),
