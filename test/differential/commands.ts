@@ -399,6 +399,7 @@ export const SCENARIOS: Scenario[] = [
     }
     await c.call('exec-cgroup-sub', ['exec', '--cgroup', 'sub', id, 'cat', '/proc/self/cgroup'], { show: (o) => lines(o).filter((l) => /pids|memory|^0::/.test(l)) });
     await c.call('exec-cgroup-controller', ['exec', '--cgroup', v2 ? 'sub' : 'pids:sub', id, 'cat', '/proc/self/cgroup'], { show: (o) => lines(o).filter((l) => /pids|memory|^0::/.test(l)) });
+    await c.call('state-before-missing', ['state', id], { show: (o) => showJson(o).filter((l) => l.startsWith('status=')) });
     await c.call('exec-cgroup-missing', ['exec', '--cgroup', 'dh-none', id, 'true'], { names: ['dh-none'] });
     await c.call('delete-f', ['delete', '-f', id]);
     c.note('sub-cgroup-left', existsSync(join(v2 ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids', c.env.cgroupParent, id, 'sub')) ? ['left'] : ['removed']);
