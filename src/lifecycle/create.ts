@@ -46,10 +46,15 @@ export interface CreateOptions {
 
 const O_PATH = 0o10000000;
 
+/** systemd's LISTEN_FDS when they are meant for this process (LISTEN_PID is ours, as sd_listen_fds checks). */
+function listenFds(): number {
+  const listen = Number(process.env.LISTEN_FDS ?? 0);
+  return Number.isInteger(listen) && listen > 0 && Number(process.env.LISTEN_PID) === process.pid ? listen : 0;
+}
+
 /** Number of fds passed through: --preserve-fds plus systemd's LISTEN_FDS (socket activation). */
 export function preservedCount(opts: { preserveFds?: number }): number {
-  const listen = Number(process.env.LISTEN_FDS ?? 0);
-  return (opts.preserveFds ?? 0) + (Number.isInteger(listen) && listen > 0 ? listen : 0);
+  return (opts.preserveFds ?? 0) + listenFds();
 }
 
 /** Whether a network namespace path is the one tsrun itself runs in (same inode). */
@@ -68,7 +73,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
   const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach, isHostNetns });
   if (problems.length) throw fail(`config.json: ${problems[0].path} ${problems[0].text}`);
   const spec = bundle.spec;
-  const listen = Number(process.env.LISTEN_FDS ?? 0);
+  const listen = listenFds();
   if (listen > 0 && spec.process) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
   const seccomp = compileForSpec(spec);
   if (seccomp?.skipped.length) opts.log.debug(`seccomp: syscalls unknown to libseccomp skipped: ${seccomp.skipped.join(', ')}`);

@@ -150,7 +150,8 @@ export function buildPlan(input: PlanInput): InitPlan {
   const proc = spec.process;
   if (!proc) throw fail('config.json has no process: there is nothing to run', { configPath: 'process' });
   const w = new PlanWriter();
-  const plan: InitPlan = { steps: w.steps, warnings: [], runtimeHooks: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length) };
+  // The hooks sync also brings the state JSON that createContainer hooks read on stdin.
+  const plan: InitPlan = { steps: w.steps, warnings: [], runtimeHooks: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length) };
   const namespaces = linux.namespaces ?? [];
   const nsOf = (t: NamespaceType) => namespaces.find((n) => n.type === t);
   const nsPath = (t: NamespaceType) => `linux.namespaces[${namespaces.findIndex((n) => n.type === t)}]`;
@@ -233,7 +234,10 @@ export function buildPlan(input: PlanInput): InitPlan {
   }
 
   const readonlyLater = rootfsSteps(w, input, !!(userNs), held, ownMountNs);
-  if (plan.runtimeHooks) w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks', spec.hooks?.prestart?.length ? 'hooks.prestart' : 'hooks.createRuntime');
+  if (plan.runtimeHooks) {
+    const field = spec.hooks?.prestart?.length ? 'hooks.prestart' : spec.hooks?.createRuntime?.length ? 'hooks.createRuntime' : 'hooks.createContainer';
+    w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks (and get the state for createContainer hooks)', field);
+  }
   // runc runs createContainer hooks with the root filesystem as their working directory.
   if (spec.hooks?.createContainer?.length) w.add({ op: 'chdir_root' }, 'change to the root filesystem (the createContainer hooks\' working directory)', 'hooks.createContainer');
   for (const [i, h] of (spec.hooks?.createContainer ?? []).entries()) {
@@ -269,8 +273,14 @@ export function buildPlan(input: PlanInput): InitPlan {
   // The root mount's own propagation, once everything is mounted (the mounts keep their own options).
   const rprop = spec.linux?.rootfsPropagation;
   if (rprop) {
-    const flag = parseMountOptions([rprop]).propagation[0] & ~MS.REC;
+    // Recursively, as runc's result: every mount of the container then has that propagation.
+    const flag = parseMountOptions([rprop]).propagation[0] | MS.REC;
     w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: flag, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `make the container's / ${rprop}`, 'linux.rootfsPropagation');
+    // A mount's own propagation option still wins over it (runc applies it after the rootfs's).
+    for (const [i, m] of (spec.mounts ?? []).entries()) {
+      const dest = m.destination.startsWith('/') ? m.destination : `/${m.destination}`;
+      for (const p of parseMountOptions(m.options).propagation) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: p, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `set propagation ${flagNames(p)} on ${dest} again`, `mounts[${i}].options`);
+    }
   }
   if (spec.linux?.intelRdt) throw fail('Intel RDT (linux.intelRdt) is not supported by this version of tsrun', { configPath: 'linux.intelRdt', hint: 'remove the field' });
 
@@ -417,12 +427,16 @@ function cgroupMountSteps(w: PlanWriter, input: PlanInput, m: Mount, flags: numb
     one({ op: 'mount', source: 'cgroup2', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, v2, dest, label);
     return;
   }
+  // mode=755 as runc gives it (runc 1.2+ puts the covered directory's mode first, and this one wins;
+  // 1.1.5 chmod-ed the tmpfs to 0555 afterwards, overriding it).
   w.add({ op: 'mount', source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: (flags & ~MS.RDONLY) | guard, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, `${label} (a tmpfs holding the v1 hierarchies)`, path);
   for (const h of hier) {
     const name = h.mountpoint.slice(h.mountpoint.lastIndexOf('/') + 1);
     const dir = `${dest}/${name}`;
     const data = h.options.startsWith('name=') ? `none,${h.options}` : h.options;
-    one({ op: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: flags | guard, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, h.mountpoint, dir, `mount the cgroup v1 hierarchy ${h.options} on ${dir}`);
+    // (runc names a named hierarchy's mount after it: source "systemd" for name=systemd.)
+    const source = h.options.startsWith('name=') ? h.options.slice(5) : 'cgroup';
+    one({ op: 'mount', source, target: dir, fstype: 'cgroup', flags: flags | guard, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, h.mountpoint, dir, `mount the cgroup v1 hierarchy ${h.options} on ${dir}`);
     // cpu,cpuacct is also reachable as cpu and cpuacct, as on the host.
     if (name.includes(',')) for (const part of name.split(',')) w.add({ op: 'symlink', target: name, path: `${dest}/${part}` }, `link ${dest}/${part} to ${name}`, path);
   }
@@ -449,7 +463,9 @@ function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts:
   }
   const links: [string, string][] = [['/proc/self/fd', '/dev/fd'], ['/proc/self/fd/0', '/dev/stdin'], ['/proc/self/fd/1', '/dev/stdout'], ['/proc/self/fd/2', '/dev/stderr']];
   if (input.host.procKcore) links.push(['/proc/kcore', '/dev/core']);
-  if (devpts) links.push(['pts/ptmx', '/dev/ptmx']);
+  // As runc's setupPtmx: whenever tsrun sets up /dev (an existing /dev/ptmx is left alone).
+  void devpts;
+  links.push(['pts/ptmx', '/dev/ptmx']);
   for (const [target, path] of links) w.add({ op: 'symlink', target, path }, `link ${path} to ${target}`);
 }
 

@@ -50,7 +50,9 @@ const ID_RE = /^[\w+.-]+$/;
 export function stateJson(rec: ContainerRecord, status: string): string {
   // As runc: annotations only when there are any.
   const annotations = rec.annotations && Object.keys(rec.annotations).length ? { annotations: rec.annotations } : {};
-  return JSON.stringify({ ociVersion: rec.ociVersion, id: rec.id, status, pid: rec.pid, bundle: rec.bundle, ...annotations });
+  // pid only while there is a process (runc's omitempty): a stopped container's old pid may be reused.
+  const pid = status === 'stopped' || !rec.pid ? {} : { pid: rec.pid };
+  return JSON.stringify({ ociVersion: rec.ociVersion, id: rec.id, status, ...pid, bundle: rec.bundle, ...annotations });
 }
 
 export function validateId(id: string): void {

@@ -72,10 +72,10 @@ describe.skipIf(skip || !which('runc'))('configs runc writes', () => {
 
 describe.skipIf(skip)('the container runc would give', () => {
   it('unknown capability names are ignored with a warning (runc 1.2+)', () => {
-    const r = runSh('unknown-cap', 'grep CapBnd /proc/self/status', (s) => { s.process!.capabilities!.bounding!.push('CAP_FLY_AWAY'); });
+    const r = runSh('unknown-cap', 'grep CapBnd /proc/self/status', (s) => { s.process!.capabilities!.bounding!.push('CAP_FLY_AWAY', 'cap_kill', 'NET_ADMIN'); });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('CapBnd:\t0000000020000420\n');
-    expect(r.warnings).toMatch(/ignoring unknown capabilities: CAP_FLY_AWAY/);
+    expect(r.warnings).toMatch(/ignoring unknown capabilities: CAP_FLY_AWAY, cap_kill, NET_ADMIN/);
   });
 
   it('a new network namespace has its loopback up', () => {
@@ -393,5 +393,14 @@ describe.skipIf(skip)('interrupted work and bad input', () => {
     expect(sb.run(['run', '-b', b, 'a\nb'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^invalid container id "a\\nb"/) });
     expect(sb.run(['run', '-b', b, 'x'.repeat(1100)])).toMatchObject({ code: 1, stderr: expect.stringMatching(/1100 characters long/) });
     expect(listed()).toBe('null\n');
+  });
+});
+
+describe.skipIf(skip)('socket activation', () => {
+  it('LISTEN_FDS is passed on only when LISTEN_PID is tsrun\'s own pid (sd_listen_fds), as runc', () => {
+    const b = sb.bundle('listen', ['sh', '-c', 'ls /proc/self/fd | sort -n | tr "\\n" " "; echo "LISTEN_FDS=$LISTEN_FDS"']);
+    const run = (pid: string) => spawnSync('sh', ['-c', `exec 3</etc/hostname; LISTEN_FDS=1 LISTEN_PID=${pid} exec "${TSRUN}" --root "${sb.root}" run -b "${b}" listen-c`], { encoding: 'utf8' });
+    expect(run('$$').stdout).toBe('0 1 2 3 4 LISTEN_FDS=1\n');
+    expect(run('1').stdout).toBe('0 1 2 3 LISTEN_FDS=\n');
   });
 });
