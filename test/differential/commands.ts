@@ -329,7 +329,9 @@ export const SCENARIOS: Scenario[] = [
       // run -d with a console socket, and exec --tty / -t through one.
       const b2 = c.bundle('b2', ['sleep', '1000'], (s) => { s.process!.terminal = true; }, c.id('2'));
       await c.call('run-d-console-socket', ['run', '-d', '--console-socket', sock.path, '-b', b2, c.id('2')]);
-      closeSync(sock.recv());
+      // Kept open until the end: closing the master hangs up the container's session.
+      const m0 = sock.recv();
+      c.cleanups.push(() => closeSync(m0));
       await c.call('exec-tty', ['exec', '--tty', '--console-socket', sock.path, '-d', c.id('2'), 'sh', '-c', 'tty > /tmp/exec-tty; stat -c "%u %g" $(tty) >> /tmp/exec-tty']);
       const m1 = sock.recv();
       await new Promise((r) => setTimeout(r, 300));
