@@ -9,7 +9,7 @@
 // No node:fs on the common paths (it costs ~4.5 ms to load under Bun): the project is found with
 // require.resolve, and the single-file build's cache is checked with Bun's own stat (prepareEmbedded).
 // node:fs is used only to extract the embedded files, once.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from './path.js';
 
@@ -103,5 +103,21 @@ function extractEmbedded(emb: Embedded): string {
     if (!existsSync(dir)) throw e;
   }
   if (!trusted(dir) || !complete()) throw new Error(`${dir}: incomplete or not trusted; remove it`);
+  removeOldBuilds(base, emb.id);
   return dir;
+}
+
+/**
+ * A new build's first run: the folders of other builds (16 hex digits, as the build names them) are
+ * removed, except those extracted in the last minute, which a tsrun of that build may be starting from.
+ */
+function removeOldBuilds(base: string, id: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(base)) {
+    if (name === id || !/^[0-9a-f]{16}(\.tmp-\d+)?$/.test(name)) continue;
+    const p = join(base, name);
+    try {
+      if (now - statSync(p).mtimeMs > 60_000) rmSync(p, { recursive: true, force: true });
+    } catch {}
+  }
 }
