@@ -108,7 +108,8 @@ export class Runtime {
 
   /** Ids of the containers in this runtime's root. */
   ids(): string[] {
-    return existsSync(this.root) ? readdirSync(this.root).filter((f) => !f.startsWith('.')) : [];
+    // Only this harness's containers (dh-*): the root also holds the runtime's own files (~seccomp).
+    return existsSync(this.root) ? readdirSync(this.root).filter((f) => f.startsWith('dh-')) : [];
   }
 
   /** Force-deletes one container (runc delete -f / tsrun delete -f). */
