@@ -48,9 +48,20 @@ export interface Allowed {
   runc?: string;
   tsrun?: string;
   reason: string;
+  /** Only on this cgroup layout ("v1": v1 or hybrid; "v2": pure v2): a difference only one host shows. */
+  host?: 'v1' | 'v2';
   /** How many times it matched in this run (stale entries are reported). */
   used?: number;
 }
+
+/** This host's cgroup layout, as Allowed.host names it. */
+export const HOST_LAYOUT: 'v1' | 'v2' = (() => {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / \/sys\/fs\/cgroup /.test(l) && / - cgroup2 /.test(l)) ? 'v2' : 'v1';
+  } catch {
+    return 'v1';
+  }
+})();
 
 export const ALLOWED_FILE = join(__dirname, 'ALLOWED.md');
 
@@ -68,7 +79,7 @@ export function loadAllowed(file = ALLOWED_FILE): Allowed[] {
     for (const e of Array.isArray(entries) ? entries : [entries]) {
       if (!e.where || !e.section) throw new Error(`ALLOWED.md ${id}: a matcher needs "where" and "section"`);
       if (!reason) throw new Error(`ALLOWED.md ${id}: no reason`);
-      out.push({ ...e, id, reason, used: 0 });
+      if (!e.host || e.host === HOST_LAYOUT) out.push({ ...e, id, reason, used: 0 });
     }
   }
   return out;
