@@ -168,7 +168,7 @@ export function create(opts: CreateOptions): ContainerRecord {
     made = !shared;
     cgroup.create(linux?.resources ? early : undefined, linux?.devices);
     phase('cgroup created');
-    run = spawnForCreate(opts, dir, joinAt);
+    run = spawnIntoCgroup(opts, dir, joinAt);
     phase('tsrun-init spawned');
     rec.pid = run.helperPid;
     store.write(rec);
@@ -224,6 +224,20 @@ function existingCgroup(cgroup: CgroupManager, log: Logger): boolean {
   const n = cgroup.pids().length;
   if (n) log.warn(`container's cgroup is not empty: ${n} process(es) found`);
   return true;
+}
+
+/** spawnForCreate, with a refused cgroup v2 join said in words (clone3's CLONE_INTO_CGROUP checks it). */
+function spawnIntoCgroup(opts: CreateOptions, dir: string, cgroupJoin: CgroupJoin): HelperRun {
+  try {
+    return spawnForCreate(opts, dir, cgroupJoin);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!cgroupJoin.into || (code !== 'EACCES' && code !== 'EPERM')) throw e;
+    throw fail(`move tsrun-init into the cgroup ${cgroupJoin.into}`, {
+      configPath: 'linux.cgroupsPath', errno: code === 'EACCES' ? 13 : 1,
+      hint: rootless() ? 'a user may move a process only between cgroups below one it may write: run tsrun from a cgroup inside the one delegated to it' : undefined,
+    });
+  }
 }
 
 /** The exec fifo (O_PATH, for the init to reopen) and the console socket, then the helper. */

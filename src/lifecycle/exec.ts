@@ -21,6 +21,7 @@ import { forwardSignals, waitForExit } from './run.js';
 import { sendToListener } from '../seccomp/listener.js';
 import { cgroupManagerFromPaths, managerFor } from '../cgroups/manager.js';
 import { parseSubCgroups, subCgroupPaths } from '../cgroups/sub-cgroup.js';
+import { rootless, rootlessCgroups, rootlessEUID, runningInUserNS } from '../sys/userns.js';
 
 export interface ExecOptions {
   id: string;
@@ -107,6 +108,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     spec, process: proc, id, initPid: rec.pid, fds,
     host: { homeOf: (uid) => containerHome(rec.rootfs, uid), capBound: ownCapBound(), lsm: hostLsm() },
     seccomp: seccomp && { bpf: seccomp.bpf, flags: seccomp.flags },
+    runAs: rootless() ? { rootlessEUID: rootlessEUID(), inUserNs: runningInUserNS() } : undefined,
   });
   for (const w of plan.warnings ?? []) log.warn(`exec ${id}: ${w}`);
   // The init's pid must still be the container's init when the helper opens its namespaces.
@@ -117,7 +119,16 @@ export async function exec(o: ExecOptions): Promise<number> {
   try {
     const own = consolePath ? [connectConsole(consolePath)] : [];
     try {
-      run = spawnHelper(preserve, own, cgroup);
+      try {
+        run = spawnHelper(preserve, own, cgroup);
+      } catch (e) {
+        // As runc: rootless, a cgroup the process may not join is not an error for exec (cgroup v2:
+        // moving into it needs write access where the caller's cgroup and the container's meet).
+        const code = (e as NodeJS.ErrnoException).code;
+        if (!cgroup?.into || (code !== 'EACCES' && code !== 'EPERM') || !rootlessCgroups('auto', false)) throw e;
+        log.debug(`exec ${id}: cannot join the cgroup ${cgroup.into} (${code}): rootless, the process stays in tsrun's cgroup v2`);
+        run = spawnHelper(preserve, own, { ...cgroup, into: undefined });
+      }
     } finally {
       for (const fd of own) closeSync(fd);
     }

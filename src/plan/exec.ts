@@ -3,7 +3,7 @@
 // session keyring, then the same process setup as the init (user, caps, seccomp, cwd, exec). PURE.
 import type { Process, Spec } from '../config/gen/config.js';
 import { fail } from '../errors.js';
-import { cgroupJoinSteps, PlanWriter, processSteps, type CgroupJoinFd, type HostFacts, type InitPlan } from './build.js';
+import { cgroupJoinSteps, PlanWriter, processSteps, type CgroupJoinFd, type HostFacts, type InitPlan, type RunAs } from './build.js';
 import { initialAffinitySteps, schedulingSteps } from './process-attrs.js';
 import { NS_FLAGS, NS_PROC_NAME, RLIMITS, type NamespaceType } from './tables.js';
 
@@ -18,6 +18,8 @@ export interface ExecPlanInput {
   fds: { consoleSocket?: number; cgroupJoins?: CgroupJoinFd[]; firstToClose: number };
   host: Pick<HostFacts, 'homeOf' | 'capBound' | 'lsm'>;
   seccomp?: { bpf: Uint8Array; flags: number };
+  /** Rootless (src/sys/userns.ts): no supplementary groups, as at create. */
+  runAs?: RunAs;
 }
 
 /** Join order: user first (it gives the capabilities for the rest), mount last (it changes the root). */
@@ -67,6 +69,7 @@ export function buildExecPlan(input: ExecPlanInput): InitPlan {
     waitForStart: false,
     host: { sourceKind: () => undefined, cgroup: { v1: null }, homeOf: input.host.homeOf, capBound: input.host.capBound, lsm: input.host.lsm },
     seccomp: input.seccomp,
+    runAs: input.runAs,
   }, warnings);
   return { steps: w.steps, warnings, runtimeHooks: false };
 }

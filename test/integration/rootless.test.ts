@@ -232,6 +232,18 @@ describe.skipIf(skip)('cgroups of an unprivileged user', () => {
       expect(stateOf('rl-deleg').status).toBe('running');
       const psj = JSON.parse(ok(tsrun(['ps', '--format', 'json', 'rl-deleg']), 'ps').stdout) as number[];
       expect(psj).toContain(pid);
+      // exec from outside the delegated cgroup v2 tree: joining that is skipped (runc), the rest is not.
+      const ex = ok(tsrun(['exec', 'rl-deleg', 'cat', '/proc/self/cgroup']), 'exec');
+      if (v1) expect(ex.stdout).toMatch(new RegExp(`:memory:/${deleg.name}/rl-deleg$`, 'm'));
+      // A create there from outside it is refused: with a cgroupsPath every cgroup error counts.
+      if (deleg.leaf2) {
+        const b2 = bundle('deleg-outside', (s) => { s.process!.args = ['true']; s.linux!.cgroupsPath = `/${deleg.name}/rl-outside`; });
+        const r2 = tsrun(['run', '-b', b2, 'rl-outside']);
+        expect(r2.code).toBe(1);
+        expect(r2.stderr).toMatch(/run rl-outside: move tsrun-init into the cgroup .*rl-outside \(linux\.cgroupsPath\): permission denied; a user may move a process only between cgroups below one it may write/);
+        expect(readdirSync(join(u.runtimeDir, 'tsrun'))).toEqual(['rl-deleg']);
+        expect(existsSync(join(mem, deleg.name, 'rl-outside'))).toBe(false);
+      }
       ok(tsrun(['delete', '--force', 'rl-deleg']), 'delete');
       expect(existsSync(leaf)).toBe(false);
     } finally {
