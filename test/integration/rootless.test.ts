@@ -40,10 +40,10 @@ const ok = (r: UserRun, what: string): UserRun => {
 };
 
 /** A bundle made by the user itself (`tsrun spec --rootless --busybox`), its config then edited. */
-function bundle(name: string, edit?: (s: Spec) => void): string {
+function bundle(name: string, edit?: (s: Spec) => void, rootless = true): string {
   const dir = join(u.home, name);
   ok(u.run(['mkdir', '-p', dir]), 'mkdir');
-  ok(tsrun(['spec', '--rootless', '--busybox', '--bundle', dir]), 'spec --rootless');
+  ok(tsrun(['spec', ...(rootless ? ['--rootless'] : []), '--busybox', '--bundle', dir]), 'spec');
   if (edit) {
     const path = join(dir, 'config.json');
     const spec = JSON.parse(readFileSync(path, 'utf8')) as Spec;
@@ -178,6 +178,31 @@ describe.skipIf(skip)('tsrun as an unprivileged user', () => {
   });
 });
 
+describe.skipIf(skip)('tsrun as root of a user namespace someone else made (Podman\'s case)', () => {
+  it('is told apart from real root: state under $XDG_RUNTIME_DIR, devices bound, no cgroups it may not write', () => {
+    // A config as Podman sends it: no user namespace of its own (tsrun runs in Podman's).
+    const b = bundle('in-userns', (s) => {
+      s.process!.args = ['sh', '-c', 'id -u; cat /proc/self/uid_map; ls -ln /dev/null; echo ok > /dev/null && echo null-works'];
+      // (gid 5 is not mapped in a namespace that maps only the user.)
+      for (const m of s.mounts!) m.options = m.options?.filter((o) => o !== 'gid=5');
+      s.linux!.resources = undefined;
+    }, false);
+    const inNs = (argv: string[]) => u.run(['unshare', '--user', '--map-root-user', '--', ...argv]);
+    const r = ok(inNs([u.tsrun, 'run', '-b', b, 'rl-inns']), 'run in a user namespace');
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('0');
+    expect(lines[1].trim().split(/\s+/)).toEqual(['0', String(u.uid), '1']);
+    // The host's /dev/null bound (no mknod in a user namespace): its owner is unmapped there.
+    expect(lines[2]).toMatch(/^c\S+\s+\d+\s+65534\s+65534\s+1,\s+3\s.*\/dev\/null$/);
+    expect(lines[3]).toBe('null-works');
+    expect(readdirSync(join(u.runtimeDir, 'tsrun'))).toEqual([]);
+    // $USER=root there means real root's habits: /run/tsrun, as runc.
+    const root = inNs(['env', 'USER=root', u.tsrun, 'list']);
+    expect(root.code).toBe(1);
+    expect(root.stderr).toMatch(/\/run\/tsrun/);
+  });
+});
+
 describe.skipIf(skip)('cgroups of an unprivileged user', () => {
   it('without a cgroup it may write: runs without one; pause says so; a limit is refused, naming it', () => {
     const b = bundle('nocg', args(['sleep', '1000']));
@@ -294,15 +319,20 @@ describe.skipIf(skip)('failure messages of an unprivileged user', () => {
       s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 1 << 30 }];
     });
     expect(tsrun(['run', '-b', b, 'rl-rlimit']).stderr).toMatch(/set RLIMIT_NOFILE to 1024\/1073741824 \(process\.rlimits\[0\]\): operation not permitted/);
+    // The kernel decides which sysctls a user namespace's root may set: those of the container's own
+    // ipc and network namespaces, not the host's (net.core.rmem_max belongs to the initial namespace).
     const b2 = bundle('sysctl', (s) => {
+      s.process!.args = ['cat', '/proc/sys/kernel/msgmax'];
+      s.linux!.namespaces!.push({ type: 'network' });
+      s.linux!.sysctl = { 'kernel.msgmax': '4096', 'net.ipv4.ip_forward': '1' };
+    });
+    expect(ok(tsrun(['run', '-b', b2, 'rl-sysctl']), 'run').stdout).toBe('4096\n');
+    const b3 = bundle('sysctl-host', (s) => {
       s.process!.args = ['true'];
       s.linux!.namespaces!.push({ type: 'network' });
-      s.linux!.sysctl = { 'kernel.msgmax': '4096' }; // ipc: own namespace, but owned by the init user ns' root
+      s.linux!.sysctl = { 'net.core.rmem_max': '4096' };
     });
-    const r2 = tsrun(['run', '-b', b2, 'rl-sysctl']);
-    // The kernel decides what a user namespace's root may set: kernel.msgmax of the container's own
-    // ipc namespace is writable, and what is not gives the field.
-    if (r2.code !== 0) expect(r2.stderr).toMatch(/linux\.sysctl\["kernel\.msgmax"\]/);
+    expect(tsrun(['run', '-b', b3, 'rl-sysctl2']).stderr).toMatch(/set sysctl net\.core\.rmem_max=4096 \(linux\.sysctl\["net\.core\.rmem_max"\]\): permission denied/);
   });
 });
 
