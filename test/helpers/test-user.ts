@@ -3,8 +3,8 @@
 // clean environment (setpriv). remove() ends every process of that uid (by pid: the user is the
 // test's own), deletes the user and its subordinate-id lines and the temp dir, even after a failure.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, copyFileSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TSRUN, which } from './env.js';
 
 export interface UserRun { code: number; stdout: string; stderr: string; signal: string | null }
@@ -59,6 +59,7 @@ export class TestUser {
   private n = 0;
 
   constructor(readonly name: string, opts: { subids?: boolean } = {}) {
+    removeStaleTestUsers();
     this.dir = mkdtempSync('/tmp/tsrun-rl-');
     chmodSync(this.dir, 0o755);
     this.home = join(this.dir, 'home');
@@ -155,6 +156,22 @@ export class TestUser {
     spawnSync('userdel', [this.name], { encoding: 'utf8' });
     dropSubidLines(this.name);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Users a crashed test run left (a test's pid in the name, no longer running, a home of ours under
+ * /tmp): removed as remove() would, so no run leaves a user or /etc/subuid lines behind for long.
+ */
+function removeStaleTestUsers(): void {
+  let passwd = '';
+  try { passwd = readFileSync('/etc/passwd', 'utf8'); } catch { return; }
+  for (const line of passwd.split('\n')) {
+    const [name, , uid, , , home] = line.split(':');
+    const m = /^ts(?:rl|pm)(\d+)$/.exec(name ?? '');
+    if (!m || !home?.startsWith('/tmp/tsrun-rl-') || existsSync(`/proc/${m[1]}`)) continue;
+    const stale = Object.assign(Object.create(TestUser.prototype) as TestUser, { name, uid: Number(uid), dir: dirname(home) });
+    stale.remove();
   }
 }
 
