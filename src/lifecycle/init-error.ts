@@ -40,6 +40,8 @@ function hintFor(s: Step, errno: number, detail = ''): string | undefined {
   const op = s.op;
   if (op.op === 'mount' && errno === EPERM && op.fstype === 'proc') return 'mounting proc needs a new pid namespace (linux.namespaces)';
   if (op.op === 'mount' && errno === EPERM && op.fstype === 'sysfs') return 'mounting sysfs in a user namespace needs a new network namespace';
+  // (MS_BIND|MS_REMOUNT: the flags of a mount a user namespace inherited are locked, as runc says.)
+  if (op.op === 'mount' && errno === EPERM && (Number(op.flags) & 0x1020) === 0x1020) return 'cannot clear locked flags: in a user namespace the kernel keeps the source mount\'s ro, nosuid, nodev, noexec and atime mode';
   if (op.op === 'mknod' && detail.startsWith('exists-not-this-device')) return 'a different file is already at that path in the root filesystem';
   if (op.op === 'chdir' && errno === ENOENT) return 'the directory must exist in the root filesystem';
   if (op.op === 'set_user' && errno === 22) return 'the uid or gid is not mapped in the user namespace';

@@ -2,7 +2,7 @@
 // runc's rootless rules, the lifecycle, exec, kill, pause (in a cgroup delegated to the user, and the
 // error without one), a terminal, the failure messages, and that nothing reaches further than the
 // user can without tsrun.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,29 @@ describe.skipIf(skip)('tsrun as an unprivileged user', () => {
     const e = ok(u.run(['script', '-q', '-e', '-c', `${u.tsrun} exec -t rl-ttyexec sh -c '[ -t 1 ] && echo exec-tty'`, '/dev/null']), 'exec -t');
     expect(e.stdout).toMatch(/exec-tty/);
     ok(tsrun(['delete', '--force', 'rl-ttyexec']), 'delete');
+  });
+
+  it('a bind remount keeps the flags the kernel locks in a user namespace; clearing one on purpose is refused', () => {
+    const src = join(u.home, 'locked-src');
+    ok(u.run(['mkdir', src]), 'mkdir');
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=755', 'tmpfs', src], { encoding: 'utf8' });
+    if (m.status !== 0) throw new Error(`mount tmpfs: ${m.stderr}`);
+    try {
+      writeFileSync(join(src, 'f'), 'locked-ok\n');
+      const b = bundle('locked', (s) => {
+        s.mounts!.push({ destination: '/tmp', type: 'bind', source: src, options: ['rbind', 'ro'] });
+        s.process!.args = ['sh', '-c', 'cat /tmp/f; grep " /tmp " /proc/self/mounts'];
+      });
+      const r = ok(tsrun(['run', '-b', b, 'rl-locked']), 'run');
+      expect(r.stdout).toMatch(/^locked-ok\ntmpfs \/tmp tmpfs ro,nosuid,nodev,noexec,/);
+      const b2 = bundle('locked-suid', (s) => {
+        s.mounts!.push({ destination: '/tmp', type: 'bind', source: src, options: ['rbind', 'ro', 'suid'] });
+        s.process!.args = ['true'];
+      });
+      expect(tsrun(['run', '-b', b2, 'rl-locked2']).stderr).toMatch(/remount \/tmp .*\(mounts\[7\]\.options\): operation not permitted; cannot clear locked flags/);
+    } finally {
+      spawnSync('umount', [src]);
+    }
   });
 
   it('more ids than its own: newuidmap/newgidmap map the user\'s /etc/subuid range', () => {
