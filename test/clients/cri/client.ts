@@ -68,6 +68,8 @@ export interface ContainerConfig {
       readonlyRootfs?: boolean;
       supplementalGroups?: number[];
       noNewPrivs?: boolean;
+      maskedPaths?: string[];
+      readonlyPaths?: string[];
       seccomp?: SecurityProfile;
     };
   };

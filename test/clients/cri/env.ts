@@ -151,13 +151,16 @@ export class CriNode {
     const logDirectory = join(this.logRoot, `${name}-${n}`);
     mkdirSync(logDirectory, { recursive: true });
     const cgroupParent = this.opts.systemd ? `${this.cgroupRoot}.slice` : `/${this.cgroupRoot}/pod${n}`;
+    // As kubelet sends them: the pod's own netns and IPC, a PID namespace per container unless the
+    // pod shares one (shareProcessNamespace: pid POD). The enum's zero value is POD, so say CONTAINER.
+    const sc = extra.linux?.securityContext;
     return {
       metadata: { name: `cri-${name}`, uid, namespace: 'cri-test', attempt: 0 },
       hostname: `cri-${name}`,
       logDirectory,
       labels: { 'tsrun-test': this.tag },
       ...extra,
-      linux: { cgroupParent, ...extra.linux },
+      linux: { cgroupParent, ...extra.linux, securityContext: { ...sc, namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD', ...sc?.namespaceOptions } } },
     };
   }
 
