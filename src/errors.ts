@@ -19,6 +19,8 @@ export interface ErrorFields {
 
 export class TsrunError extends Error {
   context?: string;
+  /** The exit status of the command that failed with it (default 1; exec: 255, as runc). */
+  exitCode?: number;
   constructor(readonly fields: ErrorFields) {
     super(format(fields));
   }

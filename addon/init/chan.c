@@ -1,5 +1,6 @@
 /* Framing on the runtime channel: u32 payload length LE, u16 type, u16 0, payload. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,22 @@ static int write_all(int fd, const struct iovec *iov_in, int cnt) {
     }
   }
   return 0;
+}
+
+ssize_t writev_all(int fd, const void *buf, size_t len) {
+  struct iovec v = { (void *)buf, len };
+  ssize_t n;
+  do n = writev(fd, &v, 1); while (n < 0 && errno == EINTR);
+  return n;
+}
+
+void say(int fd, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n > 0) writev_all(fd, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
 int chan_send(int fd, uint16_t type, const void *payload, uint32_t len) {
@@ -114,7 +131,7 @@ void send_error_and_exit(struct ctx *c) {
       chan_send(c->chan, MSG_ERROR, p, (uint32_t)(12 + dlen + 1));
     }
   } else {
-    dprintf(2, "tsrun-init: step %u: %s (%s)\n", c->step, strerror(c->err), c->detail);
+    say(2, "tsrun-init: step %u: %s (%s)\n", c->step, strerror(c->err), c->detail);
   }
   _exit(1);
 }

@@ -81,13 +81,19 @@ static int copy_tree(int sdir, int ddir, int depth) {
 
 HANDLER(mount_copyup) {
   const struct op_mount_copyup *m = &o->u.mount_copyup;
-  int old = in_root_create(c, m->target.s, MKDIR_DIR, 0755);
+  int old = in_root_open(c, m->target.s, 0);
+  int existed = old >= 0;
+  if (old < 0 && errno == ENOENT) old = in_root_create(c, m->target.s, MKDIR_DIR, 0755);
   if (old < 0) return fail_errno(c, "mkdir", m->target.s);
+  /* As a plain tmpfs mount: an existing directory gives the tmpfs its mode. */
+  const char *data = m->data.len ? m->data.s : NULL;
+  char modebuf[4096 + 32];
+  if (existed && m->data.len < 4096) data = data_with_dir_mode(old, data, modebuf, sizeof modebuf);
   /* A readable fd of the directory as it is now: the mount will hide it from paths, not from this fd. */
   char p[32];
   int src = openat(old, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (src < 0) { int e = errno; close(old); return fail(c, e, "open", m->target.s); }
-  int r = mount(m->source.len ? m->source.s : NULL, fd_path(p, old), m->fstype.len ? m->fstype.s : NULL, (unsigned long)m->flags, m->data.len ? m->data.s : NULL);
+  int r = mount(m->source.len ? m->source.s : NULL, fd_path(p, old), m->fstype.len ? m->fstype.s : NULL, (unsigned long)m->flags, data);
   int e = errno;
   close(old);
   if (r < 0) { close(src); return fail(c, e, "mount", m->target.s); }

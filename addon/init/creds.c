@@ -104,6 +104,24 @@ HANDLER(caps_set) {
   return 0;
 }
 
+/* The container's stdio was made outside it (by the runtime's caller): give it to the process's user,
+ * as runc's fixStdioPermissions does (uid only; /dev/null and what it cannot change are left alone). */
+HANDLER(chown_stdio) {
+  uid_t uid = (uid_t)o->u.chown_stdio.uid;
+  struct stat null, st;
+  if (stat("/dev/null", &null) < 0) return fail_errno(c, "stat", "/dev/null");
+  for (int fd = 0; fd < 3; fd++) {
+    if (fstat(fd, &st) < 0) {
+      if (errno == EBADF) continue;
+      return fail_errno(c, "fstat", fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr");
+    }
+    if (st.st_uid == uid || st.st_rdev == null.st_rdev) continue;
+    if (fchown(fd, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+      return fail_errno(c, "fchown", fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr");
+  }
+  return 0;
+}
+
 HANDLER(seccomp) {
   const struct op_seccomp *s = &o->u.seccomp;
   if (s->bpf.len == 0 || s->bpf.len % 8 != 0 || s->bpf.len / 8 > 0xffff) return fail(c, EINVAL, "bpf-length", NULL);

@@ -68,7 +68,7 @@ HANDLER(exec) {
   execve(path, x->argv.argv, x->envp.argv);
   int e = errno;
   if (c->chan >= 0) return fail(c, e, "execve", path);
-  dprintf(2, "exec failed: %s\n", strerror(e));
+  say(2, "exec failed: %s\n", strerror(e));
   _exit(127);
 }
 
@@ -93,7 +93,7 @@ static void hook_child(const struct op_run_hook *h, int in) {
   /* The hook gets stdio only: not the runtime's fifo, console socket or preserved fds. */
   syscall(SYS_close_range, 3U, ~0U, 0U);
   execve(h->path.s, h->args.n ? h->args.argv : fallback, h->env.argv);
-  dprintf(2, "hook exec failed: %s: %s\n", h->path.s, strerror(errno));
+  say(2, "hook exec failed: %s: %s\n", h->path.s, strerror(errno));
   _exit(127);
 }
 
@@ -109,7 +109,7 @@ static int feed_state(struct ctx *c, int out, int pidfd, int64_t deadline) {
     if (n < 0 && errno == EINTR) continue;
     if (n == 0) return 1;
     if (n < 0 || (p[1].revents & POLLIN) || (p[0].revents & (POLLERR | POLLHUP))) break;
-    ssize_t w = write(out, c->state + off, c->state_len - off);
+    ssize_t w = writev_all(out, c->state + off, c->state_len - off);
     if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (w < 0) break; /* EPIPE: the hook closed stdin; not an error */
     off += (size_t)w;

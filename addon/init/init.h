@@ -15,6 +15,8 @@ struct ctx {
   size_t state_len;
   int fifo_w;           /* exec.fifo opened for writing by wait_fifo keep=1; -1 otherwise */
   char *exec_path;      /* kept by exec_lookup for exec */
+  int held[16];         /* detached trees kept by hold_tree (slot N at held[N-1]); 0 = none */
+  int cwd_done;         /* a chdir attempt before the user switch succeeded */
   int err;              /* errno of the failure being reported */
   char detail[512];     /* machine-readable hint of the failure */
 };
@@ -24,7 +26,11 @@ int fail(struct ctx *c, int err, const char *what, const char *arg);
 /* fail() with the current errno. */
 int fail_errno(struct ctx *c, const char *what, const char *arg);
 
-/* chan.c */
+/* chan.c. writev_all: what init writes after the container's seccomp filter is loaded goes through
+ * writev, so a SCMP_ACT_NOTIFY rule on write (the agent's business: the container's own writes) never
+ * stops init's own writes (the exec fifo, a hook's stdin, an exec error). */
+ssize_t writev_all(int fd, const void *buf, size_t len);
+void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int chan_send(int fd, uint16_t type, const void *payload, uint32_t len);
 int chan_recv(int fd, uint16_t *type, uint8_t **payload, uint32_t *len);
 int send_pid(struct ctx *c, pid_t pid);
@@ -54,5 +60,8 @@ HANDLER(caps_set); HANDLER(no_new_privs); HANDLER(seccomp); HANDLER(chdir); HAND
 HANDLER(run_hook); HANDLER(close_fds); HANDLER(close_channel); HANDLER(wait_fifo); HANDLER(exec);
 HANDLER(join_keyring); HANDLER(personality); HANDLER(sched_setattr); HANDLER(ioprio_set);
 HANDLER(sched_setaffinity); HANDLER(set_mempolicy); HANDLER(mount_copyup); HANDLER(fifo_done); HANDLER(chroot_root);
+HANDLER(loopback_up); HANDLER(detach_mount); HANDLER(chown_stdio); HANDLER(hold_tree); HANDLER(chdir_root);
+/* mount.c: data with "mode=<mode of the directory fd>," in front (a tmpfs over an existing directory). */
+const char *data_with_dir_mode(int dirfd, const char *data, char *buf, size_t size);
 
 #endif

@@ -2,6 +2,8 @@
  * /proc/self/fd/N, so the mount lands on exactly the inode that was resolved inside the root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -12,22 +14,75 @@
 
 static const char *or_null(const struct pstr *s) { return s->len ? s->s : NULL; }
 
+const char *data_with_dir_mode(int dirfd, const char *data, char *buf, size_t size) {
+  struct stat st;
+  if (fstat(dirfd, &st) < 0 || !S_ISDIR(st.st_mode)) return data;
+  int n = snprintf(buf, size, "mode=%04o%s%s", (unsigned)(st.st_mode & 07777), data ? "," : "", data ? data : "");
+  return n > 0 && (size_t)n < size ? buf : data;
+}
+
 HANDLER(mount) {
   const struct op_mount *m = &o->u.mount;
   unsigned long flags = (unsigned long)m->flags;
+  const char *source = or_null(&m->source);
+  if (m->held) {
+    if (m->held > 16 || c->held[m->held - 1] <= 0) return fail(c, EBADF, "held", m->target.s);
+    int fd = m->mkdir == MKDIR_NONE ? in_root_open(c, m->target.s, 0) : in_root_create(c, m->target.s, (int)m->mkdir, (mode_t)m->mode);
+    if (fd < 0) return fail_errno(c, "mkdir", m->target.s);
+    int r = (int)syscall(SYS_move_mount, c->held[m->held - 1], "", fd, "", TSR_MOVE_MOUNT_F_EMPTY_PATH | TSR_MOVE_MOUNT_T_EMPTY_PATH);
+    int e = errno;
+    close(fd);
+    if (r < 0) return fail(c, e, "move_mount", m->target.s);
+    close(c->held[m->held - 1]);
+    c->held[m->held - 1] = 0;
+    return 0;
+  }
   if (!m->in_root) {
-    if (mount(or_null(&m->source), m->target.s, or_null(&m->fstype), flags, or_null(&m->data)) < 0)
+    if (mount(source, m->target.s, or_null(&m->fstype), flags, or_null(&m->data)) < 0)
       return fail_errno(c, "mount", m->target.s);
     return 0;
   }
-  int fd = m->mkdir == MKDIR_NONE ? in_root_open(c, m->target.s, 0)
-                                  : in_root_create(c, m->target.s, (int)m->mkdir, (mode_t)m->mode);
+  const char *data = or_null(&m->data);
+  char *modebuf = NULL;
+  int fd;
+  if (m->mkdir == MKDIR_DIRMODE) {
+    /* Only a directory that was there before gives its mode; a new one leaves the fs default. */
+    fd = in_root_open(c, m->target.s, 0);
+    if (fd >= 0) {
+      size_t size = m->data.len + 32;
+      modebuf = malloc(size);
+      if (modebuf) data = data_with_dir_mode(fd, data, modebuf, size);
+    } else if (errno == ENOENT) {
+      fd = in_root_create(c, m->target.s, MKDIR_DIR, (mode_t)m->mode);
+    }
+  } else {
+    fd = m->mkdir == MKDIR_NONE ? in_root_open(c, m->target.s, 0) : in_root_create(c, m->target.s, (int)m->mkdir, (mode_t)m->mode);
+  }
   if (fd < 0) return fail_errno(c, m->mkdir == MKDIR_NONE ? "openat2" : "mkdir", m->target.s);
   char p[32];
-  int r = mount(or_null(&m->source), fd_path(p, fd), or_null(&m->fstype), flags, or_null(&m->data));
+  int r = mount(source, fd_path(p, fd), or_null(&m->fstype), flags, data);
   int e = errno;
   close(fd);
+  free(modebuf);
   return r < 0 ? fail(c, e, "mount", m->target.s) : 0;
+}
+
+/* --no-pivot: the host's proc and sysfs stay reachable in the namespace under the chroot, and their
+ * presence is what lets a container mount a fresh, unmasked procfs; runc removes them the same way. */
+HANDLER(detach_mount) {
+  const char *p = o->u.detach_mount.path.s;
+  if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0) return errno == ENOENT ? 0 : fail_errno(c, "rslave", p);
+  if (umount2(p, MNT_DETACH) == 0) return 0;
+  if (errno != EINVAL && errno != EPERM) return fail_errno(c, "umount2", p);
+  if (mount("tmpfs", p, "tmpfs", 0, NULL) < 0) return fail_errno(c, "cover", p);
+  return 0;
+}
+
+HANDLER(chdir_root) {
+  (void)o;
+  int root = root_fd(c);
+  if (root < 0 || fchdir(root) < 0) return fail_errno(c, "fchdir", "root");
+  return 0;
 }
 
 HANDLER(mount_setattr) {

@@ -8,9 +8,9 @@ enum { MSG_PLAN = 1, MSG_ACK = 2, MSG_ABORT = 3, MSG_SYNC = 16, MSG_PID = 17, MS
 enum { SYNC_USERMAP = 1, SYNC_HOOKS = 2, SYNC_READY = 3, SYNC_TIMENS = 4 };
 enum { HOOK_CREATECONTAINER = 3, HOOK_STARTCONTAINER = 4 };
 enum { FD_SECCOMPLISTENER = 1 };
-enum { MKDIR_NONE = 0, MKDIR_DIR = 1, MKDIR_FILE = 2 };
+enum { MKDIR_NONE = 0, MKDIR_DIR = 1, MKDIR_FILE = 2, MKDIR_DIRMODE = 3 };
 enum { PLAN_FLAG_BIT_TRACE = 0 };
-enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_JOIN_CGROUP = 46, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_CHROOT_ROOT = 45, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_EXEC = 36 };
+enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_JOIN_CGROUP = 46, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_CHROOT_ROOT = 45, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_LOOPBACK_UP = 47, OP_DETACH_MOUNT = 48, OP_CHOWN_STDIO = 49, OP_HOLD_TREE = 50, OP_CHDIR_ROOT = 51, OP_EXEC = 36 };
 
 /* prctl(PR_SET_DUMPABLE, on) */
 struct op_set_dumpable { uint64_t on; };
@@ -38,8 +38,8 @@ struct op_sethostname { struct pstr name; };
 struct op_setdomainname { struct pstr name; };
 /* open the rootfs directory (absolute host path) O_PATH|O_DIRECTORY and keep it as the root fd that in-root paths resolve against */
 struct op_open_root { struct pstr path; };
-/* mount(source, target, fstype, flags, data). in_root=1: target is resolved inside the root fd with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS), created first when mkdir is dir/file (parents 0755, the leaf with mode), and mounted through /proc/self/fd/N so no symlink can lead out. in_root=0: target is an absolute host path (rootfs self-bind, propagation of /). Empty source/fstype/data are passed as NULL */
-struct op_mount { struct pstr source; struct pstr target; struct pstr fstype; uint64_t flags; struct pstr data; uint64_t in_root; uint64_t mkdir; uint64_t mode; };
+/* mount(source, target, fstype, flags, data). held=N>0: instead of mount(2), move_mount attaches the tree hold_tree kept in slot N on the target (a bind source cloned on the host before a user namespace was entered; flags, fstype and data are not used). in_root=1: target is resolved inside the root fd with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS), created first when mkdir is dir/file (parents 0755, the leaf with mode), and mounted through /proc/self/fd/N so no symlink can lead out. in_root=0: target is an absolute host path (rootfs self-bind, propagation of /). Empty source/fstype/data are passed as NULL */
+struct op_mount { struct pstr source; struct pstr target; struct pstr fstype; uint64_t flags; struct pstr data; uint64_t in_root; uint64_t mkdir; uint64_t mode; uint64_t held; };
 /* mount_setattr on the in-root target (AT_RECURSIVE when recursive=1) */
 struct op_mount_setattr { struct pstr target; uint64_t attr_set; uint64_t attr_clr; uint64_t propagation; uint64_t recursive; };
 /* create the in-root directory path and its parents (0755) without following symlinks out of the root; existing is fine */
@@ -72,8 +72,8 @@ struct op_caps_set { uint64_t effective; uint64_t permitted; uint64_t inheritabl
 struct op_no_new_privs { char unused_; };
 /* seccomp(SECCOMP_SET_MODE_FILTER, flags, {len(bpf)/8, bpf}) with a fallback to prctl(PR_SET_SECCOMP) when flags=0; with SECCOMP_FILTER_FLAG_NEW_LISTENER the listener fd goes to the runtime in an fd message (kind seccompListener), init waits for the ack and closes its copy */
 struct op_seccomp { struct pstr bpf; uint64_t flags; };
-/* chdir(path) then getcwd(): a cwd outside the root (getcwd fails or starts with '(') is an error */
-struct op_chdir { struct pstr path; };
+/* chdir(path) then getcwd(): a cwd outside the root (getcwd fails or starts with '(') is an error. attempt=1 (before the user switch): EACCES/EPERM is not an error, the chdir is left to the next chdir op; attempt=2 (after it): nothing to do when attempt 1 succeeded, else chdir and fail on any error; attempt=0: one strict chdir */
+struct op_chdir { struct pstr path; uint64_t attempt; };
 /* resolve file like execvp: with a '/' it is taken as is, else each PATH entry is tried; keeps the result for exec. Errors: ENOENT with detail 'not-found-in-path' or 'stat'; EACCES when not executable; EISDIR */
 struct op_exec_lookup { struct pstr file; struct pstr path_env; };
 /* fork; child: stdin = pipe with the kept state JSON, stdout/stderr inherited, execve(path, args, env); parent waits, killing it after timeout seconds (0 = none). A write error on the pipe (EPIPE) is ignored. Non-zero exit: error with detail 'exit N' or 'signal N' or 'timeout' */
@@ -88,7 +88,7 @@ struct op_wait_fifo { uint64_t fd; uint64_t keep; };
 struct op_fifo_done { char unused_; };
 /* keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then, unless perm_set is 0 (exec joins the existing one as it is), its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
 struct op_join_keyring { struct pstr name; uint64_t perm_set; };
-/* tmpcopyup: open the in-root target directory (created if missing), mount the filesystem on it, then copy what the directory held before (files, directories, symlinks, with modes and owners) into the new mount, all fd-relative so nothing leads out of the root */
+/* tmpcopyup: open the in-root target directory (created if missing; an existing one gives its mode to the tmpfs as in mkdir kind dirMode), mount the filesystem on it, then copy what the directory held before (files, directories, symlinks, with modes and owners) into the new mount, all fd-relative so nothing leads out of the root */
 struct op_mount_copyup { struct pstr source; struct pstr target; struct pstr fstype; uint64_t flags; struct pstr data; };
 /* fchdir(root fd from open_root); chroot('.'); chdir('/'): after setns into a mount namespace the kernel puts the process at the namespace's root mount, which is not the container's root when the host itself runs chrooted (exec opens /proc/<init>/root first) */
 struct op_chroot_root { char unused_; };
@@ -102,6 +102,16 @@ struct op_ioprio_set { uint64_t value; };
 struct op_sched_setaffinity { struct pstr mask; };
 /* set_mempolicy(mode (with its flags), nodemask or NULL when empty, maxnode): nodemask is a little-endian node bitmap */
 struct op_set_mempolicy { uint64_t mode; struct pstr nodemask; uint64_t maxnode; };
+/* set IFF_UP on the loopback interface of the current network namespace (SIOCGIFFLAGS/SIOCSIFFLAGS on an AF_INET socket), as runc does for a new network namespace */
+struct op_loopback_up { char unused_; };
+/* a host path outside the root (--no-pivot: the host's own proc and sysfs): make it rslave, then umount2(MNT_DETACH); when the kernel refuses (EINVAL, EPERM) a tmpfs is mounted over it instead; a path already gone (ENOENT) is skipped */
+struct op_detach_mount { struct pstr path; };
+/* fchown(fd, uid, -1) of fds 0, 1 and 2 unless one is already owned by uid or is /dev/null (same rdev); EINVAL, EPERM and EROFS are ignored (runc's fixStdioPermissions) */
+struct op_chown_stdio { uint64_t uid; };
+/* open_tree(path, OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC, AT_RECURSIVE when recursive=1) now, as host root before a user namespace is entered, and keep the detached tree in slot (1..16) for the mount op with held=slot */
+struct op_hold_tree { struct pstr path; uint64_t slot; uint64_t recursive; };
+/* fchdir(root fd): the working directory runc gives createContainer hooks (the root filesystem, before pivot_root) */
+struct op_chdir_root { char unused_; };
 /* reset SIGPIPE and the signal mask, then execve(the path kept by exec_lookup, argv, envp); on failure the error goes to stderr (the channel is closed by now) and init exits 127 */
 struct op_exec { struct pstrlist argv; struct pstrlist envp; };
 
@@ -153,6 +163,11 @@ struct op {
     struct op_ioprio_set ioprio_set;
     struct op_sched_setaffinity sched_setaffinity;
     struct op_set_mempolicy set_mempolicy;
+    struct op_loopback_up loopback_up;
+    struct op_detach_mount detach_mount;
+    struct op_chown_stdio chown_stdio;
+    struct op_hold_tree hold_tree;
+    struct op_chdir_root chdir_root;
     struct op_exec exec;
   } u;
 };
@@ -204,6 +219,11 @@ static inline const char *op_name(uint16_t code) {
   case OP_IOPRIO_SET: return "ioprio_set";
   case OP_SCHED_SETAFFINITY: return "sched_setaffinity";
   case OP_SET_MEMPOLICY: return "set_mempolicy";
+  case OP_LOOPBACK_UP: return "loopback_up";
+  case OP_DETACH_MOUNT: return "detach_mount";
+  case OP_CHOWN_STDIO: return "chown_stdio";
+  case OP_HOLD_TREE: return "hold_tree";
+  case OP_CHDIR_ROOT: return "chdir_root";
   case OP_EXEC: return "exec";
   default: return "?";
   }
@@ -226,7 +246,7 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   case OP_SETHOSTNAME: return (rd_str(r, &o->u.sethostname.name) < 0) ? -1 : 0;
   case OP_SETDOMAINNAME: return (rd_str(r, &o->u.setdomainname.name) < 0) ? -1 : 0;
   case OP_OPEN_ROOT: return (rd_str(r, &o->u.open_root.path) < 0) ? -1 : 0;
-  case OP_MOUNT: return (rd_str(r, &o->u.mount.source) < 0 || rd_str(r, &o->u.mount.target) < 0 || rd_str(r, &o->u.mount.fstype) < 0 || rd_u64(r, &o->u.mount.flags) < 0 || rd_str(r, &o->u.mount.data) < 0 || rd_u64(r, &o->u.mount.in_root) < 0 || rd_u64(r, &o->u.mount.mkdir) < 0 || rd_u64(r, &o->u.mount.mode) < 0) ? -1 : 0;
+  case OP_MOUNT: return (rd_str(r, &o->u.mount.source) < 0 || rd_str(r, &o->u.mount.target) < 0 || rd_str(r, &o->u.mount.fstype) < 0 || rd_u64(r, &o->u.mount.flags) < 0 || rd_str(r, &o->u.mount.data) < 0 || rd_u64(r, &o->u.mount.in_root) < 0 || rd_u64(r, &o->u.mount.mkdir) < 0 || rd_u64(r, &o->u.mount.mode) < 0 || rd_u64(r, &o->u.mount.held) < 0) ? -1 : 0;
   case OP_MOUNT_SETATTR: return (rd_str(r, &o->u.mount_setattr.target) < 0 || rd_u64(r, &o->u.mount_setattr.attr_set) < 0 || rd_u64(r, &o->u.mount_setattr.attr_clr) < 0 || rd_u64(r, &o->u.mount_setattr.propagation) < 0 || rd_u64(r, &o->u.mount_setattr.recursive) < 0) ? -1 : 0;
   case OP_MKDIR: return (rd_str(r, &o->u.mkdir.path) < 0 || rd_u64(r, &o->u.mkdir.mode) < 0) ? -1 : 0;
   case OP_MKNOD: return (rd_str(r, &o->u.mknod.path) < 0 || rd_u64(r, &o->u.mknod.mode) < 0 || rd_u64(r, &o->u.mknod.dev) < 0 || rd_u64(r, &o->u.mknod.uid) < 0 || rd_u64(r, &o->u.mknod.gid) < 0) ? -1 : 0;
@@ -243,7 +263,7 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   case OP_CAPS_SET: return (rd_u64(r, &o->u.caps_set.effective) < 0 || rd_u64(r, &o->u.caps_set.permitted) < 0 || rd_u64(r, &o->u.caps_set.inheritable) < 0 || rd_u64(r, &o->u.caps_set.ambient) < 0) ? -1 : 0;
   case OP_NO_NEW_PRIVS: return 0;
   case OP_SECCOMP: return (rd_str(r, &o->u.seccomp.bpf) < 0 || rd_u64(r, &o->u.seccomp.flags) < 0) ? -1 : 0;
-  case OP_CHDIR: return (rd_str(r, &o->u.chdir.path) < 0) ? -1 : 0;
+  case OP_CHDIR: return (rd_str(r, &o->u.chdir.path) < 0 || rd_u64(r, &o->u.chdir.attempt) < 0) ? -1 : 0;
   case OP_EXEC_LOOKUP: return (rd_str(r, &o->u.exec_lookup.file) < 0 || rd_str(r, &o->u.exec_lookup.path_env) < 0) ? -1 : 0;
   case OP_RUN_HOOK: return (rd_u64(r, &o->u.run_hook.kind) < 0 || rd_str(r, &o->u.run_hook.path) < 0 || rd_strlist(r, &o->u.run_hook.args) < 0 || rd_strlist(r, &o->u.run_hook.env) < 0 || rd_u64(r, &o->u.run_hook.timeout) < 0) ? -1 : 0;
   case OP_CLOSE_FDS: return (rd_u64(r, &o->u.close_fds.from) < 0) ? -1 : 0;
@@ -258,6 +278,11 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   case OP_IOPRIO_SET: return (rd_u64(r, &o->u.ioprio_set.value) < 0) ? -1 : 0;
   case OP_SCHED_SETAFFINITY: return (rd_str(r, &o->u.sched_setaffinity.mask) < 0) ? -1 : 0;
   case OP_SET_MEMPOLICY: return (rd_u64(r, &o->u.set_mempolicy.mode) < 0 || rd_str(r, &o->u.set_mempolicy.nodemask) < 0 || rd_u64(r, &o->u.set_mempolicy.maxnode) < 0) ? -1 : 0;
+  case OP_LOOPBACK_UP: return 0;
+  case OP_DETACH_MOUNT: return (rd_str(r, &o->u.detach_mount.path) < 0) ? -1 : 0;
+  case OP_CHOWN_STDIO: return (rd_u64(r, &o->u.chown_stdio.uid) < 0) ? -1 : 0;
+  case OP_HOLD_TREE: return (rd_str(r, &o->u.hold_tree.path) < 0 || rd_u64(r, &o->u.hold_tree.slot) < 0 || rd_u64(r, &o->u.hold_tree.recursive) < 0) ? -1 : 0;
+  case OP_CHDIR_ROOT: return 0;
   case OP_EXEC: return (rd_strlist(r, &o->u.exec.argv) < 0 || rd_strlist(r, &o->u.exec.envp) < 0) ? -1 : 0;
   default: return -1;
   }

@@ -141,11 +141,19 @@ static int cwd_inside_root(void) {
   return 0;
 }
 
-/* chdir, then check the cwd is inside the root (CVE-2024-21626: a cwd through a leaked fd). */
+/* chdir, then check the cwd is inside the root (CVE-2024-21626: a cwd through a leaked fd). As runc:
+ * attempt 1 runs while still root, so a directory only the runtime may enter works; when that is
+ * refused (a directory only the container's user may enter, e.g. a volume chowned to it), attempt 2
+ * runs after the user switch. */
 HANDLER(chdir) {
   const char *path = o->u.chdir.path.s;
   char buf[4096];
-  if (chdir(path) < 0) return fail_errno(c, "chdir", path);
+  if (o->u.chdir.attempt == 2 && c->cwd_done) return 0;
+  if (chdir(path) < 0) {
+    if (o->u.chdir.attempt == 1 && (errno == EACCES || errno == EPERM)) return 0;
+    return fail_errno(c, "chdir", path);
+  }
+  if (o->u.chdir.attempt == 1) c->cwd_done = 1;
   long n = syscall(SYS_getcwd, buf, sizeof buf);
   if (n < 0 && (errno == EPERM || errno == ENOSYS || errno == EACCES)) {
     int in = cwd_inside_root();
@@ -186,6 +194,17 @@ HANDLER(close_fds) {
   return 0;
 }
 
+HANDLER(hold_tree) {
+  const struct op_hold_tree *h = &o->u.hold_tree;
+  if (h->slot < 1 || h->slot > 16) return fail(c, EINVAL, "slot", h->path.s);
+  unsigned flags = TSR_OPEN_TREE_CLONE | O_CLOEXEC | (h->recursive ? AT_RECURSIVE : 0);
+  int fd = (int)syscall(SYS_open_tree, AT_FDCWD, h->path.s, flags);
+  if (fd < 0) return fail_errno(c, "open_tree", h->path.s);
+  if (c->held[h->slot - 1] > 0) close(c->held[h->slot - 1]);
+  c->held[h->slot - 1] = fd;
+  return 0;
+}
+
 HANDLER(close_channel) {
   (void)o;
   if (c->chan >= 0) close(c->chan);
@@ -208,7 +227,7 @@ HANDLER(wait_fifo) {
 
 HANDLER(fifo_done) {
   (void)o;
-  ssize_t n = write(c->fifo_w, "0", 1);
+  ssize_t n = writev_all(c->fifo_w, "0", 1);
   int e = errno;
   close(c->fifo_w);
   c->fifo_w = -1;

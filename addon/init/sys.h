@@ -17,6 +17,12 @@
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -37,6 +43,9 @@ struct tsr_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
 #endif
 
 #define TSR_CLOSE_RANGE_CLOEXEC (1U << 2)
+#define TSR_OPEN_TREE_CLONE 1
+#define TSR_MOVE_MOUNT_F_EMPTY_PATH 0x04
+#define TSR_MOVE_MOUNT_T_EMPTY_PATH 0x40
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER 0x5441

@@ -386,7 +386,7 @@ describe.skipIf(skip)('config.md: hooks', () => {
     const inside = readFileSync(join(b, 'rootfs/tmp/inner.log'), 'utf8').trim().split('\n');
     expect(inside.map((l) => l.split(' ')[0])).toEqual(['startContainer1', 'startContainer2', 'program']);
     for (const x of e) expect(x.state).toMatchObject({ ociVersion: '1.3.0', id: 'ord', bundle: b });
-    expect(e.slice(0, 6).every((x) => x.state.status === 'creating' && x.state.pid === pid)).toBe(true);
+    expect(e.slice(0, 6).every((x) => x.state.status === 'created' && x.state.pid === pid)).toBe(true);
     expect(e[6].state).toMatchObject({ status: 'running', pid });
     expect(e[8].state.status).toBe('stopped');
     expect(JSON.parse(inside[0].split(' ').slice(3).join(' '))).toMatchObject({ id: 'ord', status: 'created' });

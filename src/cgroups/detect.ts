@@ -100,10 +100,16 @@ export function layoutOfRoot(root: string): HostLayout {
 
 let cached: HostLayout | undefined;
 let mounts: CgroupMount[] | undefined;
+let mountinfo: string | undefined;
 
-/** The live cgroup mounts of this process's mount namespace, read once per process (create needs them twice). */
+/** /proc/self/mountinfo, read once per process. */
+export function hostMountinfo(): string {
+  return (mountinfo ??= readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+
+/** The live cgroup mounts of this process's mount namespace (create needs them twice). */
 export function hostCgroupMounts(): CgroupMount[] {
-  return (mounts ??= cgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8')));
+  return (mounts ??= cgroupMounts(hostMountinfo()));
 }
 
 /** The host's layout (root given: a fake tree for tests). */

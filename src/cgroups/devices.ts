@@ -39,8 +39,10 @@ export function deviceRules(rules: LinuxDeviceCgroup[] | undefined, linuxDevices
   const out: DeviceRule[] = (rules ?? []).map((d, i) => {
     const field = `${F}.devices[${i}]`;
     if (!d.access) throw fail(`device access at ${i} field cannot be empty`, { configPath: field });
-    if (/[^rwm]/.test(d.access)) throw fail(`invalid device access "${d.access}": use r, w and m`, { configPath: field });
-    return { allow: d.allow, type: d.type ?? 'a', major: d.major === undefined ? -1 : Number(d.major), minor: d.minor === undefined ? -1 : Number(d.minor), access: d.access, field };
+    // As runc: the letters r, w and m count, in any order; others (such as "a" in "rwa") are ignored.
+    const access = ['r', 'w', 'm'].filter((c) => d.access!.includes(c)).join('');
+    if (!access) throw fail(`invalid device access "${d.access}": use r, w and m`, { configPath: field });
+    return { allow: d.allow, type: d.type ?? 'a', major: d.major === undefined ? -1 : Number(d.major), minor: d.minor === undefined ? -1 : Number(d.minor), access, field };
   });
   const redefined = new Set((linuxDevices ?? []).map((d) => d.path));
   return [...out, ...DEFAULT_RULES.filter((r) => !r.path || !redefined.has(r.path))];

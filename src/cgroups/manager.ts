@@ -36,8 +36,8 @@ export function cgroupManagerFromPaths(paths: Record<string, string>, log?: Cgro
 }
 
 /** What to store at rec.tsrun.cgroup (bigints as decimal strings: state.json is plain JSON). */
-export function cgroupRecord(mgr: CgroupManager, resources?: LinuxResources): CgroupRecord {
-  const rec: CgroupRecord = { paths: mgr.paths() };
+export function cgroupRecord(mgr: CgroupManager, resources?: LinuxResources, shared = false): CgroupRecord {
+  const rec: CgroupRecord = { paths: mgr.paths(), ...(shared ? { shared } : {}) };
   if (resources) {
     const { devices: _devices, ...rest } = resources;
     rec.resources = JSON.parse(JSON.stringify(rest, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));

@@ -22,6 +22,8 @@ export interface CgroupRecord {
   /** v2: { "": dir }; v1: controller (or "name=systemd") -> dir, plus "" for the cgroup2 dir on hybrid hosts. */
   paths: Record<string, string>;
   resources?: LinuxResources;
+  /** The cgroup existed before this container's create (cgroupsPath shared with others): not its own. */
+  shared?: boolean;
 }
 
 export interface CgroupManager {
@@ -54,6 +56,6 @@ export interface CgroupManager {
   /** The OOM-kill counter (v1 memory.oom_control, v2 memory.events); undefined without a memory controller. */
   oomKills(): number | undefined;
   exists(): boolean;
-  /** rmdir leaf first in every hierarchy; with force, SIGKILLs what is left and retries on EBUSY. */
-  destroy(opts?: { force?: boolean }): void;
+  /** rmdir leaf first in every hierarchy; with force, SIGKILLs what is left and retries on EBUSY (once: no retry). */
+  destroy(opts?: { force?: boolean; once?: boolean }): void;
 }

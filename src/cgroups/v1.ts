@@ -1,6 +1,7 @@
 // cgroup v1: one directory per hierarchy (co-mounted controllers share one), plus the named
 // name=systemd hierarchy and, on hybrid hosts, the cgroup2 one (joined only, as runc does).
-import { existsSync, mkdirSync } from '../sys/fs.js';
+import { existsSync, mkdirSync, readdirSync } from '../sys/fs.js';
+import { DEFAULT_PARENT } from './path.js';
 import { dirname, join } from '../sys/path.js';
 import type { LinuxDevice, LinuxResources } from '../config/gen/config.js';
 import { fail } from '../errors.js';
@@ -51,7 +52,47 @@ export class V1Manager implements CgroupManager {
         throw sysError(`create cgroup ${dir}`, e);
       }
     }
+    this.grantRtBudget(resources.cpu);
     applyV1(resources, this.ctx(false), rules);
+  }
+
+  /**
+   * Real-time CPU time must be granted down the whole chain of cgroups (each level's cpu.rt_runtime_us
+   * covers its children's), and a new level gets none. runc's default cgroup is right under the root,
+   * which has the budget; tsrun's default parent (/tsrun) is one level down, so tsrun raises the levels
+   * it owns to what the container asks for plus what their other children hold. Parents a client gave
+   * (/docker) are the client's to set up, as with runc.
+   */
+  private grantRtBudget(cpu: LinuxResources['cpu']): void {
+    const runtime = Number(cpu?.realtimeRuntime ?? 0);
+    const leaf = this.dirs.cpu;
+    const mount = this.mounts.cpu;
+    if (!(runtime > 0) || !leaf || !mount || !leaf.startsWith(`${mount}${DEFAULT_PARENT}/`)) return;
+    const period = Number(cpu?.realtimePeriod || new CgroupDir(leaf).readOpt('cpu.rt_period_us') || 1_000_000);
+    const chain: string[] = [];
+    for (let d = dirname(leaf); d.length >= `${mount}${DEFAULT_PARENT}`.length; d = dirname(d)) chain.unshift(d);
+    // The share of CPU time each level needs, bottom-up: its other children's, plus the next level's.
+    const need = new Map<string, number>();
+    let share = runtime / period;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const d = chain[i];
+      const below = i + 1 < chain.length ? chain[i + 1] : leaf;
+      for (const ent of readdirSync(d, { withFileTypes: true })) {
+        const child = join(d, ent.name);
+        if (!ent.isDirectory() || child === below) continue;
+        const c = new CgroupDir(child);
+        const rt = Number(c.readOpt('cpu.rt_runtime_us') ?? 0);
+        if (rt > 0) share += rt / Number(c.readOpt('cpu.rt_period_us') ?? 1_000_000);
+      }
+      need.set(d, share);
+    }
+    for (const d of chain) {
+      const dir = new CgroupDir(d);
+      const have = dir.readOpt('cpu.rt_runtime_us');
+      if (have === undefined) return; // no RT group scheduling in this kernel (or a fake tree)
+      const us = Math.ceil(need.get(d)! * Number(dir.readOpt('cpu.rt_period_us') ?? 1_000_000));
+      if (Number(have) < us) dir.write('cpu.rt_runtime_us', String(us), `linux.resources.cpu.realtimeRuntime (the real-time budget of tsrun's parent cgroup ${d})`);
+    }
   }
 
   /** cpuset needs cpus and mems in every level before a task may join: copy them from the parent. */
@@ -182,12 +223,12 @@ export class V1Manager implements CgroupManager {
     return this.uniqueDirs().some((d) => existsSync(d));
   }
 
-  destroy(opts: { force?: boolean } = {}): void {
+  destroy(opts: { force?: boolean; once?: boolean } = {}): void {
     const onBusy = opts.force ? () => { try { this.kill(SIGKILL); } catch {} } : undefined;
     const errors: string[] = [];
     for (const dir of this.uniqueDirs()) {
       try {
-        removeCgroup(dir, onBusy);
+        removeCgroup(dir, onBusy, opts.once ? 0 : undefined);
       } catch (e) {
         errors.push((e as Error).message);
       }

@@ -172,8 +172,8 @@ export class V2Manager implements CgroupManager {
     return existsSync(this.path);
   }
 
-  destroy(opts: { force?: boolean } = {}): void {
-    removeCgroup(this.path, opts.force ? () => { try { this.kill(SIGKILL); } catch {} } : undefined);
+  destroy(opts: { force?: boolean; once?: boolean } = {}): void {
+    removeCgroup(this.path, opts.force ? () => { try { this.kill(SIGKILL); } catch {} } : undefined, opts.once ? 0 : undefined);
   }
 }
 

@@ -8,6 +8,7 @@ import { Logger } from '../io/log.js';
 import { phase, phaseLines, tracePhases } from '../io/phases.js';
 import { StateStore, SPEC_VERSION } from '../state/store.js';
 import { TSRUN_COMMIT, TSRUN_VERSION } from '../version.js';
+import { TsrunError } from '../errors.js';
 
 // Bun builds one bundle per group of commands as well (scripts/build.mjs: BUN_GROUPS, picked by
 // bin/tsrun): __TSRUN_GROUP__ is then that group's name, and esbuild drops every other group's code
@@ -70,7 +71,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const globals = globalsFrom(parsed.globals);
-    log = new Logger({ file: globals.log, format: globals.logFormat, debug: globals.debug });
+    // Errors about the log file itself go to stderr, in the format asked for.
+    log = new Logger({ format: globals.logFormat, debug: globals.debug });
+    log = new Logger({ file: globals.log, format: globals.logFormat, debug: globals.debug }).open();
     if (globals.debug) {
       tracePhases();
       phase('JS runtime started, tsrun loaded, arguments parsed');
@@ -95,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     log.error(e instanceof Error ? e.message : String(e));
     if (log.opts.debug && e instanceof Error && e.stack) log.debug(e.stack);
-    return 1;
+    return e instanceof TsrunError && e.exitCode !== undefined ? e.exitCode : 1;
   } finally {
     for (const l of phaseLines()) log.debug(l);
     log.close();

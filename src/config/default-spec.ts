@@ -6,7 +6,8 @@ import { SPEC_VERSION } from '../state/store.js';
 
 const CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
-export function defaultSpec(): Spec {
+/** cgroupns: whether to add a cgroup namespace (runc's spec does only on a pure cgroup v2 host). */
+export function defaultSpec(opts: { cgroupns?: boolean } = {}): Spec {
   return {
     ociVersion: SPEC_VERSION,
     process: {
@@ -32,7 +33,7 @@ export function defaultSpec(): Spec {
     ],
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, ...((opts.cgroupns ?? true) ? [{ type: 'cgroup' as const }] : [])],
       maskedPaths: [
         '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
         '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
@@ -43,8 +44,8 @@ export function defaultSpec(): Spec {
 }
 
 /** runc's rootless changes: a user namespace mapping the caller, no network namespace, sysfs bound. */
-export function rootlessSpec(uid: number, gid: number): Spec {
-  const s = defaultSpec();
+export function rootlessSpec(uid: number, gid: number, opts: { cgroupns?: boolean } = {}): Spec {
+  const s = defaultSpec(opts);
   const linux = s.linux!;
   linux.resources = undefined;
   linux.namespaces = linux.namespaces!.filter((n) => n.type !== 'network');

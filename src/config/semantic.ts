@@ -82,6 +82,8 @@ function* checks(c: Spec): Generator<Problem | undefined> {
     for (const [i, s] of (sc.syscalls ?? []).entries()) {
       if (s.errnoRet !== undefined && !ERRNO_ACTIONS.has(s.action)) yield { path: `linux.seccomp.syscalls[${i}].errnoRet`, text: `is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE (action is ${s.action})` };
       if (s.action === 'SCMP_ACT_NOTIFY') notify = true;
+      // tsrun-init hands the listener to the runtime with sendmsg, before the agent has it.
+      if (s.action === 'SCMP_ACT_NOTIFY' && (s.names ?? []).includes('sendmsg')) yield { path: `linux.seccomp.syscalls[${i}].names`, text: 'SCMP_ACT_NOTIFY cannot be used for sendmsg: tsrun-init sends the listener to the runtime with it, before the seccomp agent could answer' };
     }
     if (notify && !sc.listenerPath) yield { path: 'linux.seccomp.listenerPath', text: 'is required when an action is SCMP_ACT_NOTIFY' };
     if (sc.listenerMetadata && !sc.listenerPath) yield { path: 'linux.seccomp.listenerMetadata', text: 'needs linux.seccomp.listenerPath' };
@@ -97,8 +99,16 @@ export function semanticProblems(c: Spec): Problem[] {
 }
 
 /** What create/run need beyond the config: a terminal must have somewhere to go when detached. */
-export function launchProblems(c: Spec, opts: { consoleSocket?: string; detach: boolean }): Problem[] {
+export function launchProblems(c: Spec, opts: { consoleSocket?: string; detach: boolean; isHostNetns?: (path: string) => boolean }): Problem[] {
   const out: Problem[] = [];
+  // A network namespace joined by path may be the runtime's own: net.* sysctls would then change the
+  // host (runc refuses them the same way).
+  const netIndex = (c.linux?.namespaces ?? []).findIndex((n) => n.type === 'network' && n.path);
+  if (netIndex >= 0 && opts.isHostNetns?.(c.linux!.namespaces![netIndex].path!)) {
+    for (const key of Object.keys(c.linux?.sysctl ?? {})) {
+      if (key.replace(/\//g, '.').startsWith('net.')) out.push({ path: `linux.sysctl["${key}"]`, text: `is not allowed in the host network namespace (linux.namespaces[${netIndex}].path is the runtime's own)` });
+    }
+  }
   if (!c.process) out.push({ path: 'process', text: 'is required to create a container (there is nothing to run)' });
   else if (c.process.terminal && opts.detach && !opts.consoleSocket) {
     out.push({ path: 'process.terminal', text: 'cannot allocate tty if tsrun will detach without setting console socket (pass --console-socket)' });
@@ -120,9 +130,10 @@ function sysctlProblem(key: string, ns: Map<string, { path?: string }>): Problem
   const own = (t: string, what: string) => (ns.has(t) ? undefined : { path, text: `needs ${what} namespace of its own (add {"type": "${t}"} to linux.namespaces)` });
   if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) return own('ipc', 'an IPC');
   if (key.startsWith('net.')) return own('network', 'a network');
-  if (key === 'kernel.hostname' || key === 'kernel.domainname') {
-    return ns.has('uts') ? { path, text: `use the ${key === 'kernel.hostname' ? 'hostname' : 'domainname'} field instead` } : own('uts', 'a UTS');
-  }
+  // As runc: kernel.domainname is fine in a UTS namespace (it is applied after the domainname field,
+  // so it wins); kernel.hostname conflicts with the hostname field.
+  if (key === 'kernel.domainname') return own('uts', 'a UTS');
+  if (key === 'kernel.hostname') return ns.has('uts') ? { path, text: 'is not allowed as it conflicts with the OCI "hostname" field' } : own('uts', 'a UTS');
   if (key.startsWith('user.')) return own('user', 'a user');
   return { path, text: 'is not namespaced: setting it would change the host for every container' };
 }

@@ -1,18 +1,25 @@
 // Runs OCI hooks in the runtime's namespaces: the state JSON on stdin, the hook's own env and args,
 // killed on timeout. A hook that does not read its stdin is fine (EPIPE is ignored).
+// As runc (Go's exec.Cmd with a nil Env): a hook without `env` gets the runtime's own environment.
 import { createRequire } from 'node:module';
 import type { Hook } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 
-export function runHook(kind: HookKind, index: number, hook: Hook, stateJson: string): void {
+export interface HookOptions {
+  /** Working directory (runc: the bundle for the hooks `create` runs, the caller's for the others). */
+  cwd?: string;
+}
+
+export function runHook(kind: HookKind, index: number, hook: Hook, stateJson: string, opts: HookOptions = {}): void {
   // child_process costs several ms to load: only commands that run hooks pay for it.
   const { spawnSync } = createRequire(__filename)('node:child_process') as typeof import('node:child_process');
   const args = hook.args?.length ? hook.args : [hook.path];
   const r = spawnSync(hook.path, args.slice(1), {
     argv0: args[0],
-    env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+    env: hook.env ? Object.fromEntries(hook.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])) : process.env,
+    cwd: opts.cwd,
     input: stateJson,
     timeout: hook.timeout ? hook.timeout * 1000 : undefined,
     killSignal: 'SIGKILL',
@@ -30,6 +37,6 @@ export function runHook(kind: HookKind, index: number, hook: Hook, stateJson: st
   if (r.status !== 0) throw fail(`${kind} hook ${hook.path} exited with status ${r.status}${tail}`, { configPath: where });
 }
 
-export function runHooks(kind: HookKind, hooks: Hook[] | undefined, stateJson: string): void {
-  for (const [i, h] of (hooks ?? []).entries()) runHook(kind, i, h, stateJson);
+export function runHooks(kind: HookKind, hooks: Hook[] | undefined, stateJson: string, opts: HookOptions = {}): void {
+  for (const [i, h] of (hooks ?? []).entries()) runHook(kind, i, h, stateJson, opts);
 }

@@ -2,6 +2,8 @@
 // one {"level","msg","time"} object per line (the shim shows the last "error" line to its user); with
 // text, logrus's `time="..." level=... msg="..."`. Errors also go to stderr as one plain line.
 import { openSync, writeSync, closeSync } from '../sys/fs.js';
+import { fail } from '../errors.js';
+import { errnoNumber } from '../sys/errno.js';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 
@@ -23,6 +25,18 @@ export function formatEntry(level: Level, msg: string, format: 'text' | 'json', 
 export class Logger {
   private fd = -1;
   constructor(readonly opts: LogOptions) {}
+
+  /** Opens --log now (as runc does at start-up): a path that cannot be opened is an error, not silence. */
+  open(): this {
+    if (this.opts.file && this.fd < 0) {
+      try {
+        this.fd = openSync(this.opts.file, 'a', 0o644);
+      } catch (e) {
+        throw fail(`open the log file ${this.opts.file}`, { errno: errnoNumber(String((e as { code?: string }).code)), hint: 'check --log' });
+      }
+    }
+    return this;
+  }
 
   private write(level: Level, msg: string): void {
     const line = formatEntry(level, msg, this.opts.format);

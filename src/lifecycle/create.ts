@@ -1,7 +1,7 @@
 // `create`: validate the bundle, build the plan, spawn tsrun-init (sealed memfd image, vfork-style
 // clone3), feed it the plan and answer its syncs, record the state. Any failure kills the helper and
 // removes everything create made: no state dir, no process (mounts live and die in its namespace).
-import { chmodSync, closeSync, copyFileSync, renameSync, writeFileSync } from '../sys/fs.js';
+import { chmodSync, closeSync, copyFileSync, renameSync, statSync, writeFileSync } from '../sys/fs.js';
 import { basename, dirname, join } from '../sys/path.js';
 import { loadBundle, type Bundle } from '../config/load.js';
 import { launchProblems } from '../config/semantic.js';
@@ -50,9 +50,20 @@ export function preservedCount(opts: { preserveFds?: number }): number {
   return (opts.preserveFds ?? 0) + (Number.isInteger(listen) && listen > 0 ? listen : 0);
 }
 
+/** Whether a network namespace path is the one tsrun itself runs in (same inode). */
+function isHostNetns(path: string): boolean {
+  try {
+    const a = statSync(path);
+    const b = statSync('/proc/self/ns/net');
+    return a.dev === b.dev && a.ino === b.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** The plan; cgroupTasks are the v1 tasks files the helper joins itself (CgroupManager.joinTargets). */
 export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string[] = []): InitPlan {
-  const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach });
+  const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach, isHostNetns });
   if (problems.length) throw fail(`config.json: ${problems[0].path} ${problems[0].text}`);
   const spec = bundle.spec;
   const listen = Number(process.env.LISTEN_FDS ?? 0);
@@ -69,7 +80,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
     fds: helperFds(preservedCount(opts), { fifo: true, console: !!opts.consoleSocket, cgroupTasks }),
     waitForStart: true,
     cgroupPath: cgroupInnerPath(opts.id, spec.linux?.cgroupsPath, !!opts.systemdCgroup),
-    host: hostFacts(bundle.rootfs),
+    host: hostFacts(bundle.rootfs, !!opts.noPivot),
     seccomp,
   });
 }
@@ -124,9 +135,10 @@ export function create(opts: CreateOptions): ContainerRecord {
     // pids.max is set once the init exists (at the ready sync): a limit as low as 0 or 1 would
     // otherwise refuse the helper's own fork into the pid namespace (runc too sets it after).
     const { pids, ...early } = linux?.resources ?? {};
-    made = true;
+    const shared = existingCgroup(cgroup, log);
+    made = !shared;
     cgroup.create(linux?.resources ? early : undefined, linux?.devices);
-    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources);
+    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources, shared);
     phase('cgroup created');
     run = spawnForCreate(opts, dir, joinAt);
     phase('tsrun-init spawned');
@@ -159,6 +171,19 @@ export function create(opts: CreateOptions): ContainerRecord {
   } finally {
     if (run) closeRun(run);
   }
+}
+
+/**
+ * Whether the container's cgroup is already there (a cgroupsPath shared with other processes). As
+ * runc 1.1: a frozen one is refused (the container would hang at once), a non-empty one is a warning
+ * (runc 1.2 refuses it). Such a cgroup is not the container's own: delete leaves it and its processes.
+ */
+function existingCgroup(cgroup: CgroupManager, log: Logger): boolean {
+  if (!cgroup.exists()) return false;
+  if (cgroup.isFrozen()) throw fail('container\'s cgroup unexpectedly frozen', { configPath: 'linux.cgroupsPath', detail: Object.values(cgroup.paths())[0], hint: 'thaw it (tsrun resume of the container that froze it), or use another cgroupsPath' });
+  const n = cgroup.pids().length;
+  if (n) log.warn(`container's cgroup is not empty: ${n} process(es) found`);
+  return true;
 }
 
 /** The exec fifo (O_PATH, for the init to reopen) and the console socket, then the helper. */
@@ -210,9 +235,11 @@ function answerSync(kind: number, bundle: Bundle, plan: InitPlan, rec: Container
       writeFileSync(`/proc/${run.helperPid}/timens_offsets`, plan.timeOffsets!);
       return undefined;
     case SyncKind.hooks: {
-      const state = stateJson({ ...rec, pid }, 'creating');
-      runHooks('prestart', bundle.spec.hooks?.prestart, state);
-      runHooks('createRuntime', bundle.spec.hooks?.createRuntime, state);
+      // Status "created", as crun reports it to these hooks (runc says "creating"; the runtime-tools
+      // validation suite expects "created" in hooks_stdin). The cwd is the bundle, as with runc.
+      const state = stateJson({ ...rec, pid }, 'created');
+      runHooks('prestart', bundle.spec.hooks?.prestart, state, { cwd: bundle.dir });
+      runHooks('createRuntime', bundle.spec.hooks?.createRuntime, state, { cwd: bundle.dir });
       return new TextEncoder().encode(state);
     }
     case SyncKind.ready: {

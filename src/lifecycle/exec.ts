@@ -18,7 +18,8 @@ import { abort, closeRun, converse, helperFds, spawnHelper, type HelperRun } fro
 import { containerHome, hostLsm, ownCapBound } from './host.js';
 import { forwardSignals, waitForExit } from './run.js';
 import { sendToListener } from '../seccomp/listener.js';
-import { managerFor } from '../cgroups/manager.js';
+import { cgroupManagerFromPaths, managerFor } from '../cgroups/manager.js';
+import { parseSubCgroups, subCgroupPaths } from '../cgroups/sub-cgroup.js';
 
 export interface ExecOptions {
   id: string;
@@ -42,6 +43,8 @@ export interface ExecOptions {
   consoleSocket?: string;
   preserveFds?: number;
   ignorePaused?: boolean;
+  /** --cgroup: sub-cgroups to run the process in ([controller[,controller]:]path). */
+  cgroup?: string[];
 }
 
 /** runc's getProcess: the container's process, with the command line's changes. */
@@ -93,7 +96,10 @@ export async function exec(o: ExecOptions): Promise<number> {
   const listener = proc.terminal && !o.consoleSocket ? listenConsole() : undefined;
   const consolePath = o.consoleSocket ?? listener?.path;
   const preserve = o.preserveFds ?? 0;
-  const cgroup = managerFor(rec, log)?.joinTargets();
+  const mgr = managerFor(rec, log);
+  const subs = parseSubCgroups(o.cgroup ?? []);
+  if (subs.size && !mgr) throw fail('--cgroup: the container has no cgroup');
+  const cgroup = (mgr && subs.size ? cgroupManagerFromPaths(subCgroupPaths(mgr.paths(), subs), log) : mgr)?.joinTargets();
   const fds = helperFds(preserve, { console: !!consolePath, cgroupTasks: cgroup?.tasks });
   const seccomp = compileForSpec({ ...spec, process: proc });
   const plan = buildExecPlan({

@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, readFileSync, statSync } from '../sys/fs.js';
 import { join } from '../sys/path.js';
 import type { HostFacts } from '../plan/build.js';
-import { hostCgroupMounts, type CgroupMount } from '../cgroups/detect.js';
+import { hostCgroupMounts, hostMountinfo, type CgroupMount } from '../cgroups/detect.js';
 
 export interface CgroupHierarchy {
   /** The hierarchy's options, e.g. "cpu,cpuacct" or "name=systemd". */
@@ -57,11 +57,25 @@ export function hostLsm(): { apparmor: boolean; selinux: boolean } {
   return { apparmor, selinux: existsSync('/sys/fs/selinux/enforce') };
 }
 
-export function hostFacts(rootfs: string): HostFacts {
+/** Mount points of whole (root "/") proc and sysfs mounts in a mountinfo text. */
+export function procSysMounts(mountinfo: string): string[] {
+  const out: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const pre = line.slice(0, sep).split(' ');
+    const fstype = line.slice(sep + 3).split(' ')[0];
+    if ((fstype === 'proc' || fstype === 'sysfs') && pre[3] === '/') out.push(pre[4].replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))));
+  }
+  return out;
+}
+
+export function hostFacts(rootfs: string, noPivot = false): HostFacts {
   return {
     lsm: hostLsm(),
     capBound: ownCapBound(),
     procKcore: existsSync('/proc/kcore'),
+    procSysMounts: noPivot ? procSysMounts(hostMountinfo()) : undefined,
     homeOf: (uid) => containerHome(rootfs, uid),
     sourceKind(path) {
       try {

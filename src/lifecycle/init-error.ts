@@ -14,7 +14,10 @@ export function initError(steps: Step[], step: number, errno: number, detail: st
   if (op.op === 'exec_lookup') {
     // Docker and Podman turn these exact words into exit codes 127 and 126.
     const file = String(op.file);
-    if (errno === ENOENT && detail === 'not-found-in-path') return new TsrunError({ what: `exec: "${file}": executable file not found in $PATH`, configPath: s.configPath });
+    if (errno === ENOENT && detail === 'not-found-in-path') {
+      const noPath = !op.pathEnv.length;
+      return new TsrunError({ what: `exec: "${file}": executable file not found in $PATH`, configPath: s.configPath, hint: noPath ? 'the process has no PATH in its environment (process.env): give one, or an absolute path' : undefined });
+    }
     if (errno === ENOENT) return new TsrunError({ what: `exec: "${file}": stat ${file}`, errno, configPath: s.configPath });
     return new TsrunError({ what: `exec: "${file}"`, errno, configPath: s.configPath });
   }

@@ -10,7 +10,12 @@ import { stateJson, type ContainerRecord, type StateStore } from '../state/store
 import { sys } from '../sys/index.js';
 import { containerPids } from './procs.js';
 import { isSameProcess } from '../state/status.js';
-import { managerFor } from '../cgroups/manager.js';
+import { managerFor, storedCgroup } from '../cgroups/manager.js';
+
+/** The container's cgroup when it is its own (create made it), else undefined. */
+function ownCgroup(rec: ContainerRecord) {
+  return storedCgroup(rec)?.shared ? undefined : managerFor(rec);
+}
 
 const POLLIN = 1;
 const SIGKILL = 9;
@@ -94,9 +99,12 @@ export function start(store: StateStore, id: string): void {
   }
 }
 
-/** Signals every process of the container: by its cgroup (which also reaches frozen tasks), else by pid namespace. */
+/**
+ * Signals every process of the container: by its cgroup (which also reaches frozen tasks) when the
+ * cgroup is its own, else by its pid namespace (a shared cgroup holds other containers' processes too).
+ */
 function killAll(rec: ContainerRecord, signal: number): void {
-  const cgroup = managerFor(rec);
+  const cgroup = ownCgroup(rec);
   if (cgroup?.exists()) return cgroup.kill(signal);
   for (const pid of containerPids(rec.pid)) {
     try { process.kill(pid, signal); } catch {}
@@ -108,8 +116,15 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
   try {
     const rec = store.read(id);
     const status = store.status(rec);
-    if (status === 'stopped') throw notRunning();
+    // As runc: --all signals whatever is left in the container's cgroup, and succeeds when nothing is
+    // (the stored pid of a stopped container may be someone else's by now: only the cgroup is used).
+    if (all && status === 'stopped') {
+      const cgroup = ownCgroup(rec);
+      if (cgroup?.exists()) cgroup.kill(signal);
+      return;
+    }
     if (all) return killAll(rec, signal);
+    if (status === 'stopped') throw notRunning();
     const pidfd = pidfdOrStopped(rec.pid, 'container not running');
     try {
       // The pidfd pins the process: if the pid was reused before we took it, the start time tells.
@@ -163,7 +178,10 @@ export function destroy(store: StateStore, id: string, force: boolean, log: Logg
       }
     }
     const cgroup = managerFor(rec, log);
-    if (cgroup) {
+    if (cgroup && storedCgroup(rec)?.shared) {
+      // Not the container's own: removed only when nobody is left in it.
+      try { cgroup.destroy({ once: true }); } catch {}
+    } else if (cgroup) {
       cgroup.destroy({ force: true });
       pruneDefaultParents(cgroup.paths());
     }

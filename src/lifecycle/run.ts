@@ -19,7 +19,13 @@ const FORWARDED = ['HUP', 'INT', 'QUIT', 'TERM', 'USR2', 'WINCH', 'CONT', 'TSTP'
 export async function run(opts: RunOptions): Promise<number> {
   if (opts.detach) {
     create(opts);
-    start(opts.store, opts.id);
+    try {
+      start(opts.store, opts.id);
+    } catch (e) {
+      // As runc: a run whose start fails (a poststart hook) leaves no container behind.
+      try { destroy(opts.store, opts.id, true, opts.log); } catch {}
+      throw e;
+    }
     return 0;
   }
   const n = sys();

@@ -10,7 +10,8 @@ export const SIGNALS: Record<string, number> = {
 export function parseSignal(s: string): number {
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n >= 1 && n <= 64) return n;
+    // 0 checks that the process exists, as kill(2) and runc allow.
+    if (n >= 0 && n <= 64) return n;
   } else {
     const name = s.toUpperCase().replace(/^SIG/, '');
     if (name in SIGNALS) return SIGNALS[name];

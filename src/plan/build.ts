@@ -30,6 +30,8 @@ export interface HostFacts {
   capBound?: bigint;
   /** Which LSMs the host has enabled. */
   lsm?: { apparmor: boolean; selinux: boolean };
+  /** Mount points of whole proc and sysfs mounts (root "/") of the runtime's mount namespace (--no-pivot). */
+  procSysMounts?: string[];
 }
 
 export interface PlanInput {
@@ -163,6 +165,21 @@ export function buildPlan(input: PlanInput): InitPlan {
   // Not dumpable until the user program's execve: no one may ptrace or read /proc of the helper.
   w.add({ op: 'set_dumpable', on: 0 }, 'make the helper non-dumpable');
 
+  // In a user namespace the container's root may not reach a bind mount's source (a 0700 directory of
+  // the host's root): the helper clones each source tree first, while it is still host root (runc
+  // opens them from the host side too), and attaches the clones later.
+  const held = new Map<number, number>();
+  if (nsOf('user')) {
+    for (const [i, m] of (spec.mounts ?? []).entries()) {
+      const o = parseMountOptions(m.options);
+      if (!((o.flags & MS.BIND) || m.type === 'bind') || held.size >= MAX_HELD) continue;
+      const source = bindSource(input, m);
+      if (!input.host.sourceKind(source)) continue; // reported by mountSteps, with the field
+      held.set(i, held.size + 1);
+      w.add({ op: 'hold_tree', path: source, slot: held.size, recursive: o.flags & MS.REC ? 1 : 0 }, `clone the mount tree of ${source} (reachable by the host's root only)`, `mounts[${i}].source`);
+    }
+  }
+
   // Join namespaces by path: everything but user and mount first (still privileged on the host),
   // then user, then mount last (joining it changes what host paths resolve to).
   const joins = namespaces.map((n, i) => ({ n, i })).filter(({ n }) => n.path);
@@ -188,6 +205,9 @@ export function buildPlan(input: PlanInput): InitPlan {
     const names = namespaces.filter((n) => !n.path && n.type !== 'user').map((n) => n.type).join(', ');
     w.add({ op: 'unshare', flags: unshareFlags }, `create the ${names} namespace(s)`, 'linux.namespaces');
   }
+  // As runc (its "loopback" network): a new network namespace gets its loopback up.
+  const netNs = nsOf('network');
+  if (netNs && !netNs.path) w.add({ op: 'loopback_up' }, 'bring up the loopback interface', nsPath('network'));
   const timeNs = nsOf('time');
   if (timeNs && !timeNs.path && linux.timeOffsets) {
     plan.timeOffsets = Object.entries(linux.timeOffsets).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`).join('');
@@ -204,13 +224,23 @@ export function buildPlan(input: PlanInput): InitPlan {
     w.add({ op: 'join_keyring', name: `_ses.${input.id}`, permSet: userNs ? 0x8 : 0x80000 }, 'join a new session keyring (--no-new-keyring keeps the caller\'s)');
   }
 
-  rootfsSteps(w, input, !!(userNs));
+  const readonlyLater = rootfsSteps(w, input, !!(userNs), held);
   if (plan.runtimeHooks) w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks', spec.hooks?.prestart?.length ? 'hooks.prestart' : 'hooks.createRuntime');
+  // runc runs createContainer hooks with the root filesystem as their working directory.
+  if (spec.hooks?.createContainer?.length) w.add({ op: 'chdir_root' }, 'change to the root filesystem (the createContainer hooks\' working directory)', 'hooks.createContainer');
   for (const [i, h] of (spec.hooks?.createContainer ?? []).entries()) {
     w.add({ op: 'run_hook', kind: HookKind.createContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run createContainer hook ${h.path}`, `hooks.createContainer[${i}]`);
   }
-  if (input.noPivot) w.add({ op: 'move_root' }, 'move the root filesystem to / and chroot (--no-pivot)', 'root.path');
-  else w.add({ op: 'pivot_root' }, 'pivot_root into the root filesystem', 'root.path');
+  if (input.noPivot) {
+    // Under a chroot the host's own proc and sysfs stay in the namespace, and with them the kernel
+    // would let the container mount an unmasked procfs: remove them first (as runc does).
+    for (const p of input.host.procSysMounts ?? []) {
+      if (p !== input.rootfs && !p.startsWith(`${input.rootfs}/`)) w.add({ op: 'detach_mount', path: p }, `detach the runtime's ${p} (--no-pivot)`);
+    }
+    w.add({ op: 'move_root' }, 'move the root filesystem to / and chroot (--no-pivot)', 'root.path');
+  } else w.add({ op: 'pivot_root' }, 'pivot_root into the root filesystem', 'root.path');
+  // As runc: a missing working directory is created (as root, before the user switch).
+  w.add({ op: 'mkdir', path: proc.cwd, mode: 0o755 }, `create the working directory ${proc.cwd} if it is missing`, 'process.cwd');
 
 
   if (proc.terminal) {
@@ -224,12 +254,13 @@ export function buildPlan(input: PlanInput): InitPlan {
   }
   for (const [i, p] of (linux.readonlyPaths ?? []).entries()) w.add({ op: 'readonly_path', path: p }, `make ${p} read-only`, `linux.readonlyPaths[${i}]`);
   for (const [i, p] of (linux.maskedPaths ?? []).entries()) w.add({ op: 'mask_path', path: p }, `mask ${p}`, `linux.maskedPaths[${i}]`);
-  if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, 'remount the root filesystem read-only', 'root.readonly');
+  for (const r of readonlyLater) w.add(r.op, r.what, r.configPath);
+  if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, 'remount the root filesystem read-only', 'root.readonly');
   // The root mount's own propagation, once everything is mounted (the mounts keep their own options).
   const rprop = spec.linux?.rootfsPropagation;
   if (rprop) {
     const flag = parseMountOptions([rprop]).propagation[0] & ~MS.REC;
-    w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: flag, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `make the container's / ${rprop}`, 'linux.rootfsPropagation');
+    w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: flag, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `make the container's / ${rprop}`, 'linux.rootfsPropagation');
   }
   if (spec.linux?.intelRdt) throw fail('Intel RDT (linux.intelRdt) is not supported by this version of tsrun', { configPath: 'linux.intelRdt', hint: 'remove the field' });
 
@@ -241,7 +272,7 @@ export function buildPlan(input: PlanInput): InitPlan {
  * LSM labels take effect at the execve (the kernel reads /proc/self/attr/*exec then). Asking for an
  * LSM the host does not have is an error: the container would run unconfined.
  */
-function lsmSteps(w: PlanWriter, input: PlanInput): void {
+function lsmSteps(w: PlanWriter, input: PlanInput, warnings: string[]): void {
   const proc = input.spec.process!;
   const lsm = input.host.lsm ?? { apparmor: false, selinux: false };
   if (proc.apparmorProfile) {
@@ -252,23 +283,35 @@ function lsmSteps(w: PlanWriter, input: PlanInput): void {
     if (!lsm.selinux) throw fail(`SELinux label "${proc.selinuxLabel}" requested, but SELinux is not enabled on this host`, { configPath: 'process.selinuxLabel', hint: 'remove the field, or run on a host with SELinux' });
     w.add({ op: 'write_file', path: '/proc/self/attr/exec', data: proc.selinuxLabel }, `switch to the SELinux label "${proc.selinuxLabel}" at exec`, 'process.selinuxLabel');
   }
-  if (input.spec.linux?.mountLabel && !lsm.selinux) throw fail('a mount label is set, but SELinux is not enabled on this host', { configPath: 'linux.mountLabel' });
+  // Without SELinux a mount label means nothing, and runc and crun ignore it; with SELinux tsrun does
+  // not label mounts yet, and says so.
+  if (input.spec.linux?.mountLabel && lsm.selinux) warnings.push('linux.mountLabel is not applied by this version of tsrun');
 }
 
 function rlimitUnknown(type: string, i: number): never {
   throw fail(`unknown rlimit "${type}"`, { configPath: `process.rlimits[${i}].type`, hint: `known: ${Object.keys(RLIMITS).join(', ')}` });
 }
 
-function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean): void {
+/** The source of a bind mount as a host path (relative ones are relative to the bundle). */
+function bindSource(input: PlanInput, m: Mount): string {
+  return m.source?.startsWith('/') ? m.source : `${input.bundle}/${m.source ?? ''}`;
+}
+
+/** How many bind sources tsrun-init can hold (hold_tree slots). */
+const MAX_HELD = 16;
+
+/** Mounts, devices and links of the root filesystem; returns the read-only remounts to do at the end. */
+function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, held: Map<number, number>): Step[] {
   const { spec, rootfs } = input;
   const linux = spec.linux ?? {};
   // Setup always runs with / rslave (nothing propagates to the host, and pivot_root refuses a shared
   // root); a configured rootfsPropagation is applied to the container's own / after pivot_root.
   const mnt = (source: string, target: string, fstype: string, flags: number, data: string, inRoot: number, mkdir: number, mode = 0o755): Op =>
-    ({ op: 'mount', source, target, fstype, flags, data, inRoot, mkdir, mode });
+    ({ op: 'mount', source, target, fstype, flags, data, inRoot, mkdir, mode, held: 0 });
 
   // Nothing mounted in the container may propagate back to the host.
   w.add(mnt('', '/', '', MS.SLAVE | MS.REC, '', 0, MkdirKind.none), 'make / rslave in the container\'s mount namespace');
+  const later: Step[] = [];
   // pivot_root needs the new root to be a mount point.
   w.add(mnt(rootfs, rootfs, '', MS.BIND | MS.REC, '', 0, MkdirKind.none), `bind the root filesystem ${rootfs} on itself`, 'root.path');
   w.add({ op: 'open_root', path: rootfs }, `open the root filesystem ${rootfs}`, 'root.path');
@@ -277,15 +320,20 @@ function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean): void {
   let devpts = false;
   let devFromHost = false;
   for (const [i, m] of mounts.entries()) {
-    const kind = mountSteps(w, input, m, `mounts[${i}]`, inUserns);
+    const kind = mountSteps(w, input, m, `mounts[${i}]`, held.get(i) ?? 0, later);
     if (m.destination === '/dev/pts' && m.type === 'devpts') devpts = true;
     if (m.destination === '/dev' && kind === 'bind') devFromHost = true;
   }
   if (!devFromHost) deviceSteps(w, input, inUserns, devpts);
+  return later;
 }
 
-/** Steps for one config mount; returns whether it was a bind mount. */
-function mountSteps(w: PlanWriter, input: PlanInput, m0: Mount, path: string, inUserns: boolean): 'bind' | 'fs' {
+/**
+ * Steps for one config mount; returns whether it was a bind mount. held: the hold_tree slot of its
+ * source (0: none). A read-only tmpfs or /dev is mounted read-write and remounted read-only at the end
+ * (pushed to later), as runc does: devices and modes still have to be set up on it.
+ */
+function mountSteps(w: PlanWriter, input: PlanInput, m0: Mount, path: string, held: number, later: Step[]): 'bind' | 'fs' {
   // config.md: a relative destination MAY be given, and MUST be read as relative to "/".
   const m = m0.destination.startsWith('/') ? m0 : { ...m0, destination: `/${m0.destination}` };
   const o = parseMountOptions(m.options);
@@ -297,29 +345,35 @@ function mountSteps(w: PlanWriter, input: PlanInput, m0: Mount, path: string, in
   const copyup = o.extensions.includes('tmpcopyup');
   if (copyup && (m.type !== 'tmpfs' || (o.flags & MS.BIND))) throw fail(`${label}: tmpcopyup is only for tmpfs mounts`, { configPath: `${path}.options` });
   if (bind) {
-    const source = m.source?.startsWith('/') ? m.source : `${input.bundle}/${m.source ?? ''}`;
+    const source = bindSource(input, m);
     const kind = input.host.sourceKind(source);
     if (!kind) throw fail(label, { configPath: `${path}.source`, errno: 2, detail: source });
     const flags = o.flags | MS.BIND;
-    w.add({ op: 'mount', source, target: dest, fstype: '', flags: flags & (MS.BIND | MS.REC), data: '', inRoot: 1, mkdir: kind === 'dir' ? MkdirKind.dir : MkdirKind.file, mode: 0o755 }, label, path);
+    w.add({ op: 'mount', source, target: dest, fstype: '', flags: flags & (MS.BIND | MS.REC), data: '', inRoot: 1, mkdir: kind === 'dir' ? MkdirKind.dir : MkdirKind.file, mode: 0o755, held }, held ? `${label} (the tree cloned on the host)` : label, path);
     // Per-mount flags of a bind mount only take effect on a remount.
     const rest = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
-    if (rest) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: MS.BIND | MS.REMOUNT | rest, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `remount ${dest} ${flagNames(rest)}`, `${path}.options`);
+    if (rest) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: MS.BIND | MS.REMOUNT | rest, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `remount ${dest} ${flagNames(rest)}`, `${path}.options`);
   } else if (m.type === 'cgroup') {
     cgroupMountSteps(w, input, m, o.flags, path, label);
   } else {
     if (!m.type) throw fail(`${label}: a mount that is not a bind mount needs a type`, { configPath: `${path}.type` });
     if (o.flags & MS.REMOUNT) {
       // "remount": change the mount already at the destination, do not stack a new one.
-      w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: o.flags, data: o.data, inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `remount ${dest} ${flagNames(o.flags & ~MS.REMOUNT)}`, path);
+      w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: o.flags, data: o.data, inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `remount ${dest} ${flagNames(o.flags & ~MS.REMOUNT)}`, path);
       return 'fs';
     }
-    const fsFlags = o.flags;
+    const tmpfs = m.type === 'tmpfs';
+    const roLater = (tmpfs || dest === '/dev') && (o.flags & MS.RDONLY) !== 0;
+    const fsFlags = roLater ? o.flags & ~MS.RDONLY : o.flags;
+    // A tmpfs over an existing directory takes that directory's mode unless the options give one (runc).
     if (copyup) w.add({ op: 'mount_copyup', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data }, `${label}, with the directory's contents copied in (tmpcopyup)`, path);
-    else w.add({ op: 'mount', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, label, path);
-    void inUserns;
+    else w.add({ op: 'mount', source: m.source ?? m.type, target: dest, fstype: m.type, flags: fsFlags, data: o.data, inRoot: 1, mkdir: tmpfs ? MkdirKind.dirMode : MkdirKind.dir, mode: 0o755, held: 0 }, label, path);
+    if (roLater) {
+      const ro = (o.flags & ~MS.REMOUNT) | MS.BIND | MS.REMOUNT | MS.RDONLY;
+      later.push({ op: { op: 'mount', source: '', target: dest, fstype: '', flags: ro, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, what: `remount ${dest} read-only, now that it is set up`, configPath: `${path}.options` });
+    }
   }
-  for (const p of o.propagation) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: p, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `set propagation ${flagNames(p)} on ${dest}`, `${path}.options`);
+  for (const p of o.propagation) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: p, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `set propagation ${flagNames(p)} on ${dest}`, `${path}.options`);
   if (o.attrSet || o.attrClr) {
     w.add({ op: 'mount_setattr', target: dest, attrSet: o.attrSet, attrClr: o.attrClr, propagation: 0, recursive: 1 }, `apply recursive options to ${dest}`, `${path}.options`);
   }
@@ -339,21 +393,21 @@ function cgroupMountSteps(w: PlanWriter, input: PlanInput, m: Mount, flags: numb
   const guard = MS.NOSUID | MS.NODEV | MS.NOEXEC;
   const one = (fresh: Op, source: string, target: string, what: string) => {
     if (ownNs) return w.add(fresh, what, path);
-    w.add({ op: 'mount', source: `${source}${inner}`, target, fstype: '', flags: MS.BIND | MS.REC, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, `${what} (the container's own cgroup, bound)`, path);
-    w.add({ op: 'mount', source: '', target, fstype: '', flags: MS.BIND | MS.REMOUNT | guard | ro, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0 }, `remount ${target} ${ro ? 'read-only, ' : ''}nosuid, nodev, noexec`, path);
+    w.add({ op: 'mount', source: `${source}${inner}`, target, fstype: '', flags: MS.BIND | MS.REC, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, `${what} (the container's own cgroup, bound)`, path);
+    w.add({ op: 'mount', source: '', target, fstype: '', flags: MS.BIND | MS.REMOUNT | guard | ro, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `remount ${target} ${ro ? 'read-only, ' : ''}nosuid, nodev, noexec`, path);
   };
   const hier = input.host.cgroup.v1;
   if (!hier) {
     const v2 = input.host.cgroup.v2 ?? '/sys/fs/cgroup';
-    one({ op: 'mount', source: 'cgroup2', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, v2, dest, label);
+    one({ op: 'mount', source: 'cgroup2', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, v2, dest, label);
     return;
   }
-  w.add({ op: 'mount', source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: (flags & ~MS.RDONLY) | guard, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, `${label} (a tmpfs holding the v1 hierarchies)`, path);
+  w.add({ op: 'mount', source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: (flags & ~MS.RDONLY) | guard, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, `${label} (a tmpfs holding the v1 hierarchies)`, path);
   for (const h of hier) {
     const name = h.mountpoint.slice(h.mountpoint.lastIndexOf('/') + 1);
     const dir = `${dest}/${name}`;
     const data = h.options.startsWith('name=') ? `none,${h.options}` : h.options;
-    one({ op: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: flags | guard, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755 }, h.mountpoint, dir, `mount the cgroup v1 hierarchy ${h.options} on ${dir}`);
+    one({ op: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: flags | guard, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, h.mountpoint, dir, `mount the cgroup v1 hierarchy ${h.options} on ${dir}`);
     // cpu,cpuacct is also reachable as cpu and cpuacct, as on the host.
     if (name.includes(',')) for (const part of name.split(',')) w.add({ op: 'symlink', target: name, path: `${dest}/${part}` }, `link ${dest}/${part} to ${name}`, path);
   }
@@ -365,7 +419,7 @@ function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts:
   const node = (path: string, type: string, major: number, minor: number, mode: number, uid: number, gid: number, what: string, configPath?: string) => {
     if (inUserns) {
       // mknod is not allowed in a user namespace: bind the host's node instead.
-      w.add({ op: 'mount', source: path, target: path, fstype: '', flags: MS.BIND, data: '', inRoot: 1, mkdir: MkdirKind.file, mode: 0o644 }, `${what} (bound from the host)`, configPath);
+      w.add({ op: 'mount', source: path, target: path, fstype: '', flags: MS.BIND, data: '', inRoot: 1, mkdir: MkdirKind.file, mode: 0o644, held: 0 }, `${what} (bound from the host)`, configPath);
       return;
     }
     const ifmt = type === 'b' ? S_IFBLK : type === 'p' ? S_IFIFO : S_IFCHR;
@@ -397,28 +451,36 @@ export function processSteps(w: PlanWriter, input: PlanInput, warnings: string[]
   if (seccomp && !proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');
   w.add({ op: 'umask', mask: user.umask ?? 0o022 }, `set the umask to ${(user.umask ?? 0o022).toString(8).padStart(4, '0')}`, user.umask !== undefined ? 'process.user.umask' : undefined);
   if (proc.noNewPrivileges) w.add({ op: 'no_new_privs' }, 'set no_new_privs', 'process.noNewPrivileges');
+  // As runc: the chdir is tried while still root, and again as the process's user when root was
+  // refused (a directory only that user may enter).
+  w.add({ op: 'chdir', path: proc.cwd, attempt: 1 }, `change to the working directory ${proc.cwd}`, 'process.cwd');
   w.add({ op: 'caps_bounding', keep: caps.bounding }, 'drop capabilities outside the bounding set', 'process.capabilities.bounding');
   w.add({ op: 'keep_caps', on: 1 }, 'keep capabilities across the uid change');
+  // The stdio (a terminal, pipes) was made outside the container: it becomes the process's user's.
+  w.add({ op: 'chown_stdio', uid: user.uid }, `give the standard input, output and error to uid ${user.uid}`, 'process.user.uid');
   w.add({ op: 'set_user', uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [], setGroups: 1 }, `switch to uid ${user.uid} gid ${user.gid}${user.additionalGids?.length ? ` groups ${user.additionalGids.join(',')}` : ''}`, 'process.user');
+  w.add({ op: 'chdir', path: proc.cwd, attempt: 2 }, `change to the working directory ${proc.cwd} as uid ${user.uid} (when root could not)`, 'process.cwd');
   w.add({ op: 'keep_caps', on: 0 }, 'stop keeping capabilities');
   w.add({ op: 'caps_set', effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable, ambient: caps.ambient }, 'set the capability sets', 'process.capabilities');
-  w.add({ op: 'chdir', path: proc.cwd }, `change to the working directory ${proc.cwd}`, 'process.cwd');
-  lsmSteps(w, input);
+  lsmSteps(w, input, warnings);
   finalAffinitySteps(w, input.spec);
-  const pathEnv = (proc.env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  // As runc (Go's exec.LookPath): the process's own PATH, and none when its environment has none.
+  const pathEnv = (proc.env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '';
   w.add({ op: 'exec_lookup', file: proc.args![0], pathEnv }, `find the executable "${proc.args![0]}"`, 'process.args[0]');
   w.add({ op: 'sync', kind: SyncKind.ready }, 'report the container created');
   if (seccomp && proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');
   w.add({ op: 'close_channel' }, 'close the channel to the runtime');
-  // With startContainer hooks, `start` is answered only after they ran: a failing one makes start fail.
-  const startHooks = input.spec.hooks?.startContainer ?? [];
-  if (input.waitForStart) w.add({ op: 'wait_fifo', fd: input.fds.fifo, keep: startHooks.length ? 1 : 0 }, 'wait for tsrun start (exec.fifo)');
-  for (const [i, h] of startHooks.entries()) {
-    w.add({ op: 'run_hook', kind: HookKind.startContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run startContainer hook ${h.path}`, `hooks.startContainer[${i}]`);
-  }
-  if (input.waitForStart && startHooks.length) w.add({ op: 'fifo_done' }, 'tell tsrun start that the container started');
   // As runc: HOME comes from the container's /etc/passwd (or is /) when the config does not set it.
   const env = proc.env ?? [];
   const envp = env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${input.host.homeOf?.(Number(user.uid)) ?? '/'}`];
+  // With startContainer hooks, `start` is answered only after they ran: a failing one makes start fail.
+  // One without env gets the process's environment (runc runs them from its init, whose environment
+  // is the process's by then).
+  const startHooks = input.spec.hooks?.startContainer ?? [];
+  if (input.waitForStart) w.add({ op: 'wait_fifo', fd: input.fds.fifo, keep: startHooks.length ? 1 : 0 }, 'wait for tsrun start (exec.fifo)');
+  for (const [i, h] of startHooks.entries()) {
+    w.add({ op: 'run_hook', kind: HookKind.startContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? envp, timeout: h.timeout ?? 0 }, `run startContainer hook ${h.path}`, `hooks.startContainer[${i}]`);
+  }
+  if (input.waitForStart && startHooks.length) w.add({ op: 'fifo_done' }, 'tell tsrun start that the container started');
   w.add({ op: 'exec', argv: proc.args!, envp }, `execute ${JSON.stringify(proc.args)}`, 'process.args');
 }

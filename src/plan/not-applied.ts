@@ -6,7 +6,6 @@ import type { Spec } from '../config/gen/config.js';
 export interface NotApplied { path: string; text: string }
 
 const checks: [string, (s: Spec) => unknown][] = [
-  ['linux.mountLabel', (s) => s.linux?.mountLabel],
   ['linux.netDevices', (s) => s.linux?.netDevices && Object.keys(s.linux.netDevices).length],
   ['mounts[].uidMappings (idmapped mounts)', (s) => s.mounts?.some((m) => m.uidMappings)],
 ];

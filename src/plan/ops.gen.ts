@@ -5,11 +5,11 @@ export const MsgType = { "plan": 1, "ack": 2, "abort": 3, "sync": 16, "pid": 17,
 export const SyncKind = { "usermap": 1, "hooks": 2, "ready": 3, "timens": 4 } as const;
 export const HookKind = { "createContainer": 3, "startContainer": 4 } as const;
 export const FdKind = { "seccompListener": 1 } as const;
-export const MkdirKind = { "none": 0, "dir": 1, "file": 2 } as const;
+export const MkdirKind = { "none": 0, "dir": 1, "file": 2, "dirMode": 3 } as const;
 export const PlanFlag = { "trace": 0 } as const;
 
 export type FieldKind = "u64" | "str" | "strlist" | "u64list";
-export const OpCode = { "set_dumpable": 1, "write_file": 2, "join_cgroup": 46, "setrlimit": 3, "setns": 4, "unshare": 5, "sync": 6, "fork": 7, "report_pid": 8, "setsid": 9, "sethostname": 10, "setdomainname": 11, "open_root": 12, "mount": 13, "mount_setattr": 14, "mkdir": 15, "mknod": 16, "symlink": 17, "pivot_root": 18, "move_root": 19, "mask_path": 20, "readonly_path": 21, "console": 22, "umask": 23, "caps_bounding": 24, "keep_caps": 25, "set_user": 26, "caps_set": 27, "no_new_privs": 28, "seccomp": 29, "chdir": 30, "exec_lookup": 31, "run_hook": 32, "close_fds": 33, "close_channel": 34, "wait_fifo": 35, "fifo_done": 44, "join_keyring": 37, "mount_copyup": 43, "chroot_root": 45, "personality": 38, "sched_setattr": 39, "ioprio_set": 40, "sched_setaffinity": 41, "set_mempolicy": 42, "exec": 36 } as const;
+export const OpCode = { "set_dumpable": 1, "write_file": 2, "join_cgroup": 46, "setrlimit": 3, "setns": 4, "unshare": 5, "sync": 6, "fork": 7, "report_pid": 8, "setsid": 9, "sethostname": 10, "setdomainname": 11, "open_root": 12, "mount": 13, "mount_setattr": 14, "mkdir": 15, "mknod": 16, "symlink": 17, "pivot_root": 18, "move_root": 19, "mask_path": 20, "readonly_path": 21, "console": 22, "umask": 23, "caps_bounding": 24, "keep_caps": 25, "set_user": 26, "caps_set": 27, "no_new_privs": 28, "seccomp": 29, "chdir": 30, "exec_lookup": 31, "run_hook": 32, "close_fds": 33, "close_channel": 34, "wait_fifo": 35, "fifo_done": 44, "join_keyring": 37, "mount_copyup": 43, "chroot_root": 45, "personality": 38, "sched_setattr": 39, "ioprio_set": 40, "sched_setaffinity": 41, "set_mempolicy": 42, "loopback_up": 47, "detach_mount": 48, "chown_stdio": 49, "hold_tree": 50, "chdir_root": 51, "exec": 36 } as const;
 export type OpName = keyof typeof OpCode;
 /** Field names and kinds of each op, in wire order. */
 export const OpFields: { readonly [K in OpName]: readonly (readonly [string, FieldKind])[] } = {
@@ -26,7 +26,7 @@ export const OpFields: { readonly [K in OpName]: readonly (readonly [string, Fie
   sethostname: [["name", "str"]],
   setdomainname: [["name", "str"]],
   open_root: [["path", "str"]],
-  mount: [["source", "str"], ["target", "str"], ["fstype", "str"], ["flags", "u64"], ["data", "str"], ["inRoot", "u64"], ["mkdir", "u64"], ["mode", "u64"]],
+  mount: [["source", "str"], ["target", "str"], ["fstype", "str"], ["flags", "u64"], ["data", "str"], ["inRoot", "u64"], ["mkdir", "u64"], ["mode", "u64"], ["held", "u64"]],
   mount_setattr: [["target", "str"], ["attrSet", "u64"], ["attrClr", "u64"], ["propagation", "u64"], ["recursive", "u64"]],
   mkdir: [["path", "str"], ["mode", "u64"]],
   mknod: [["path", "str"], ["mode", "u64"], ["dev", "u64"], ["uid", "u64"], ["gid", "u64"]],
@@ -43,7 +43,7 @@ export const OpFields: { readonly [K in OpName]: readonly (readonly [string, Fie
   caps_set: [["effective", "u64"], ["permitted", "u64"], ["inheritable", "u64"], ["ambient", "u64"]],
   no_new_privs: [],
   seccomp: [["bpf", "str"], ["flags", "u64"]],
-  chdir: [["path", "str"]],
+  chdir: [["path", "str"], ["attempt", "u64"]],
   exec_lookup: [["file", "str"], ["pathEnv", "str"]],
   run_hook: [["kind", "u64"], ["path", "str"], ["args", "strlist"], ["env", "strlist"], ["timeout", "u64"]],
   close_fds: [["from", "u64"]],
@@ -58,6 +58,11 @@ export const OpFields: { readonly [K in OpName]: readonly (readonly [string, Fie
   ioprio_set: [["value", "u64"]],
   sched_setaffinity: [["mask", "str"]],
   set_mempolicy: [["mode", "u64"], ["nodemask", "str"], ["maxnode", "u64"]],
+  loopback_up: [],
+  detach_mount: [["path", "str"]],
+  chown_stdio: [["uid", "u64"]],
+  hold_tree: [["path", "str"], ["slot", "u64"], ["recursive", "u64"]],
+  chdir_root: [],
   exec: [["argv", "strlist"], ["envp", "strlist"]],
 };
 
@@ -87,8 +92,8 @@ export interface Op_sethostname { op: "sethostname"; name: string | Uint8Array; 
 export interface Op_setdomainname { op: "setdomainname"; name: string | Uint8Array; }
 /** open the rootfs directory (absolute host path) O_PATH|O_DIRECTORY and keep it as the root fd that in-root paths resolve against */
 export interface Op_open_root { op: "open_root"; path: string | Uint8Array; }
-/** mount(source, target, fstype, flags, data). in_root=1: target is resolved inside the root fd with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS), created first when mkdir is dir/file (parents 0755, the leaf with mode), and mounted through /proc/self/fd/N so no symlink can lead out. in_root=0: target is an absolute host path (rootfs self-bind, propagation of /). Empty source/fstype/data are passed as NULL */
-export interface Op_mount { op: "mount"; source: string | Uint8Array; target: string | Uint8Array; fstype: string | Uint8Array; flags: number | bigint; data: string | Uint8Array; inRoot: number | bigint; mkdir: number | bigint; mode: number | bigint; }
+/** mount(source, target, fstype, flags, data). held=N>0: instead of mount(2), move_mount attaches the tree hold_tree kept in slot N on the target (a bind source cloned on the host before a user namespace was entered; flags, fstype and data are not used). in_root=1: target is resolved inside the root fd with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS), created first when mkdir is dir/file (parents 0755, the leaf with mode), and mounted through /proc/self/fd/N so no symlink can lead out. in_root=0: target is an absolute host path (rootfs self-bind, propagation of /). Empty source/fstype/data are passed as NULL */
+export interface Op_mount { op: "mount"; source: string | Uint8Array; target: string | Uint8Array; fstype: string | Uint8Array; flags: number | bigint; data: string | Uint8Array; inRoot: number | bigint; mkdir: number | bigint; mode: number | bigint; held: number | bigint; }
 /** mount_setattr on the in-root target (AT_RECURSIVE when recursive=1) */
 export interface Op_mount_setattr { op: "mount_setattr"; target: string | Uint8Array; attrSet: number | bigint; attrClr: number | bigint; propagation: number | bigint; recursive: number | bigint; }
 /** create the in-root directory path and its parents (0755) without following symlinks out of the root; existing is fine */
@@ -121,8 +126,8 @@ export interface Op_caps_set { op: "caps_set"; effective: number | bigint; permi
 export interface Op_no_new_privs { op: "no_new_privs"; }
 /** seccomp(SECCOMP_SET_MODE_FILTER, flags, {len(bpf)/8, bpf}) with a fallback to prctl(PR_SET_SECCOMP) when flags=0; with SECCOMP_FILTER_FLAG_NEW_LISTENER the listener fd goes to the runtime in an fd message (kind seccompListener), init waits for the ack and closes its copy */
 export interface Op_seccomp { op: "seccomp"; bpf: string | Uint8Array; flags: number | bigint; }
-/** chdir(path) then getcwd(): a cwd outside the root (getcwd fails or starts with '(') is an error */
-export interface Op_chdir { op: "chdir"; path: string | Uint8Array; }
+/** chdir(path) then getcwd(): a cwd outside the root (getcwd fails or starts with '(') is an error. attempt=1 (before the user switch): EACCES/EPERM is not an error, the chdir is left to the next chdir op; attempt=2 (after it): nothing to do when attempt 1 succeeded, else chdir and fail on any error; attempt=0: one strict chdir */
+export interface Op_chdir { op: "chdir"; path: string | Uint8Array; attempt: number | bigint; }
 /** resolve file like execvp: with a '/' it is taken as is, else each PATH entry is tried; keeps the result for exec. Errors: ENOENT with detail 'not-found-in-path' or 'stat'; EACCES when not executable; EISDIR */
 export interface Op_exec_lookup { op: "exec_lookup"; file: string | Uint8Array; pathEnv: string | Uint8Array; }
 /** fork; child: stdin = pipe with the kept state JSON, stdout/stderr inherited, execve(path, args, env); parent waits, killing it after timeout seconds (0 = none). A write error on the pipe (EPIPE) is ignored. Non-zero exit: error with detail 'exit N' or 'signal N' or 'timeout' */
@@ -137,7 +142,7 @@ export interface Op_wait_fifo { op: "wait_fifo"; fd: number | bigint; keep: numb
 export interface Op_fifo_done { op: "fifo_done"; }
 /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then, unless perm_set is 0 (exec joins the existing one as it is), its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
 export interface Op_join_keyring { op: "join_keyring"; name: string | Uint8Array; permSet: number | bigint; }
-/** tmpcopyup: open the in-root target directory (created if missing), mount the filesystem on it, then copy what the directory held before (files, directories, symlinks, with modes and owners) into the new mount, all fd-relative so nothing leads out of the root */
+/** tmpcopyup: open the in-root target directory (created if missing; an existing one gives its mode to the tmpfs as in mkdir kind dirMode), mount the filesystem on it, then copy what the directory held before (files, directories, symlinks, with modes and owners) into the new mount, all fd-relative so nothing leads out of the root */
 export interface Op_mount_copyup { op: "mount_copyup"; source: string | Uint8Array; target: string | Uint8Array; fstype: string | Uint8Array; flags: number | bigint; data: string | Uint8Array; }
 /** fchdir(root fd from open_root); chroot('.'); chdir('/'): after setns into a mount namespace the kernel puts the process at the namespace's root mount, which is not the container's root when the host itself runs chrooted (exec opens /proc/<init>/root first) */
 export interface Op_chroot_root { op: "chroot_root"; }
@@ -151,6 +156,16 @@ export interface Op_ioprio_set { op: "ioprio_set"; value: number | bigint; }
 export interface Op_sched_setaffinity { op: "sched_setaffinity"; mask: string | Uint8Array; }
 /** set_mempolicy(mode (with its flags), nodemask or NULL when empty, maxnode): nodemask is a little-endian node bitmap */
 export interface Op_set_mempolicy { op: "set_mempolicy"; mode: number | bigint; nodemask: string | Uint8Array; maxnode: number | bigint; }
+/** set IFF_UP on the loopback interface of the current network namespace (SIOCGIFFLAGS/SIOCSIFFLAGS on an AF_INET socket), as runc does for a new network namespace */
+export interface Op_loopback_up { op: "loopback_up"; }
+/** a host path outside the root (--no-pivot: the host's own proc and sysfs): make it rslave, then umount2(MNT_DETACH); when the kernel refuses (EINVAL, EPERM) a tmpfs is mounted over it instead; a path already gone (ENOENT) is skipped */
+export interface Op_detach_mount { op: "detach_mount"; path: string | Uint8Array; }
+/** fchown(fd, uid, -1) of fds 0, 1 and 2 unless one is already owned by uid or is /dev/null (same rdev); EINVAL, EPERM and EROFS are ignored (runc's fixStdioPermissions) */
+export interface Op_chown_stdio { op: "chown_stdio"; uid: number | bigint; }
+/** open_tree(path, OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC, AT_RECURSIVE when recursive=1) now, as host root before a user namespace is entered, and keep the detached tree in slot (1..16) for the mount op with held=slot */
+export interface Op_hold_tree { op: "hold_tree"; path: string | Uint8Array; slot: number | bigint; recursive: number | bigint; }
+/** fchdir(root fd): the working directory runc gives createContainer hooks (the root filesystem, before pivot_root) */
+export interface Op_chdir_root { op: "chdir_root"; }
 /** reset SIGPIPE and the signal mask, then execve(the path kept by exec_lookup, argv, envp); on failure the error goes to stderr (the channel is closed by now) and init exits 127 */
 export interface Op_exec { op: "exec"; argv: readonly string[]; envp: readonly string[]; }
-export type Op = Op_set_dumpable | Op_write_file | Op_join_cgroup | Op_setrlimit | Op_setns | Op_unshare | Op_sync | Op_fork | Op_report_pid | Op_setsid | Op_sethostname | Op_setdomainname | Op_open_root | Op_mount | Op_mount_setattr | Op_mkdir | Op_mknod | Op_symlink | Op_pivot_root | Op_move_root | Op_mask_path | Op_readonly_path | Op_console | Op_umask | Op_caps_bounding | Op_keep_caps | Op_set_user | Op_caps_set | Op_no_new_privs | Op_seccomp | Op_chdir | Op_exec_lookup | Op_run_hook | Op_close_fds | Op_close_channel | Op_wait_fifo | Op_fifo_done | Op_join_keyring | Op_mount_copyup | Op_chroot_root | Op_personality | Op_sched_setattr | Op_ioprio_set | Op_sched_setaffinity | Op_set_mempolicy | Op_exec;
+export type Op = Op_set_dumpable | Op_write_file | Op_join_cgroup | Op_setrlimit | Op_setns | Op_unshare | Op_sync | Op_fork | Op_report_pid | Op_setsid | Op_sethostname | Op_setdomainname | Op_open_root | Op_mount | Op_mount_setattr | Op_mkdir | Op_mknod | Op_symlink | Op_pivot_root | Op_move_root | Op_mask_path | Op_readonly_path | Op_console | Op_umask | Op_caps_bounding | Op_keep_caps | Op_set_user | Op_caps_set | Op_no_new_privs | Op_seccomp | Op_chdir | Op_exec_lookup | Op_run_hook | Op_close_fds | Op_close_channel | Op_wait_fifo | Op_fifo_done | Op_join_keyring | Op_mount_copyup | Op_chroot_root | Op_personality | Op_sched_setattr | Op_ioprio_set | Op_sched_setaffinity | Op_set_mempolicy | Op_loopback_up | Op_detach_mount | Op_chown_stdio | Op_hold_tree | Op_chdir_root | Op_exec;

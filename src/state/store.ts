@@ -48,7 +48,9 @@ const ID_RE = /^[\w+.-]+$/;
 /** runc's rule for container ids: [A-Za-z0-9_+.-], and not "." or "..". */
 /** The runtime-spec state document of rec with a given status, as hooks and listeners get it. */
 export function stateJson(rec: ContainerRecord, status: string): string {
-  return JSON.stringify({ ociVersion: rec.ociVersion, id: rec.id, status, pid: rec.pid, bundle: rec.bundle, annotations: rec.annotations ?? {} });
+  // As runc: annotations only when there are any.
+  const annotations = rec.annotations && Object.keys(rec.annotations).length ? { annotations: rec.annotations } : {};
+  return JSON.stringify({ ociVersion: rec.ociVersion, id: rec.id, status, pid: rec.pid, bundle: rec.bundle, ...annotations });
 }
 
 export function validateId(id: string): void {

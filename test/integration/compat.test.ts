@@ -1,9 +1,11 @@
 // Behaviour that must match runc on configs and hosts other tools produce (issue #12): each test is
 // one difference found against runc, fixed, with what the container (or the caller) observes.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Spec } from '../../src/config/gen/config.js';
+import { makeBusyboxRootfs } from '../../src/bundle/busybox.js';
 import { isRoot, skipReason, TSRUN, which } from '../helpers/env.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
@@ -40,5 +42,268 @@ describe.skipIf(skip)('hosts other than this one', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('ok\n');
     expect(r.status).toBe(0);
+  });
+});
+
+/** Runs a busybox container whose process is `sh -c script`; returns what tsrun printed. */
+function runSh(name: string, script: string, edit?: (s: Spec, bundle: string) => void, flags: string[] = []) {
+  const b = sb.bundle(name, ['sh', '-c', script], (s) => edit?.(s, join(sb.dir, name)));
+  return { ...sb.run(['run', ...flags, '-b', b, `${name}-c`]), bundle: b };
+}
+
+describe.skipIf(skip || !which('runc'))('configs runc writes', () => {
+  it('`runc spec` runs: its ambient capabilities without inheritable ones are skipped with a warning', () => {
+    const b = join(sb.dir, 'runc-spec');
+    mkdirSync(b);
+    execFileSync('runc', ['spec'], { cwd: b });
+    makeBusyboxRootfs(join(b, 'rootfs'));
+    const spec = JSON.parse(readFileSync(join(b, 'config.json'), 'utf8')) as Spec;
+    expect(spec.process!.capabilities!.ambient!.length).toBeGreaterThan(0);
+    spec.process!.terminal = false;
+    spec.process!.args = ['sh', '-c', 'grep -E "^Cap(Amb|Eff)" /proc/self/status'];
+    writeFileSync(join(b, 'config.json'), JSON.stringify(spec));
+    const r = sb.run(['run', '-b', b, 'runc-spec-c']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('CapEff:\t0000000020000420\nCapAmb:\t0000000000000000\n');
+    expect(r.warnings).toMatch(/ambient: cannot raise CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE|ambient: cannot raise/);
+  });
+});
+
+describe.skipIf(skip)('the container runc would give', () => {
+  it('unknown capability names are ignored with a warning (runc 1.2+)', () => {
+    const r = runSh('unknown-cap', 'grep CapBnd /proc/self/status', (s) => { s.process!.capabilities!.bounding!.push('CAP_FLY_AWAY'); });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('CapBnd:\t0000000020000420\n');
+    expect(r.warnings).toMatch(/ignoring unknown capabilities: CAP_FLY_AWAY/);
+  });
+
+  it('a new network namespace has its loopback up', () => {
+    const r = runSh('lo-up', 'cat /sys/class/net/lo/flags');
+    expect(r.stderr).toBe('');
+    expect(Number(r.stdout.trim()) & 1).toBe(1); // IFF_UP
+  });
+
+  it('a tmpfs takes the mode of the directory it covers unless its options give one; a new directory keeps tmpfs\'s default', () => {
+    const r = runSh('tmpfs-mode', 'stat -c "%n %a" /tmp /srv /var /fresh', (s, b) => {
+      mkdirSync(join(b, 'rootfs/srv'), { mode: 0o750 });
+      chmodSync(join(b, 'rootfs/srv'), 0o750);
+      s.mounts!.push(
+        { destination: '/tmp', type: 'tmpfs', source: 'tmpfs' },
+        { destination: '/srv', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] },
+        { destination: '/var', type: 'tmpfs', source: 'tmpfs', options: ['mode=700'] },
+        { destination: '/fresh', type: 'tmpfs', source: 'tmpfs' },
+      );
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('/tmp 1777\n/srv 750\n/var 700\n/fresh 1777\n');
+  });
+
+  it('a read-only /dev is set up first, then made read-only', () => {
+    const r = runSh('ro-dev', 'ls /dev/null /dev/zero /dev/pts/ptmx >/dev/null && echo devices; touch /dev/x 2>&1; grep " /dev " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1', (s) => {
+      s.mounts!.find((m) => m.destination === '/dev')!.options!.push('ro');
+    });
+    expect(r.stdout).toBe('devices\ntouch: /dev/x: Read-only file system\nro\n');
+  });
+
+  it('a missing cwd is created; a cwd only root may enter works for another user (chdir before the user switch)', () => {
+    const r = runSh('cwd', 'pwd; stat -c "%a %u" /made/here', (s) => {
+      s.process!.cwd = '/made/here';
+      s.process!.user = { uid: 1000, gid: 1000 };
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('/made/here\n755 0\n');
+    const q = runSh('cwd2', 'pwd', (s, b) => {
+      mkdirSync(join(b, 'rootfs/secret'), { mode: 0o700 });
+      s.process!.cwd = '/secret';
+      s.process!.user = { uid: 1000, gid: 1000 };
+    });
+    expect(q.stderr).toBe('');
+    expect(q.stdout).toBe('/secret\n');
+  });
+
+  it('hooks: createContainer runs in the root filesystem, prestart in the bundle with status "created" and the runtime\'s environment', () => {
+    const out = join(sb.dir, 'hooks.out');
+    const r = runSh('hook-cwd', 'true', (s) => {
+      s.hooks = {
+        prestart: [{ path: '/bin/sh', args: ['sh', '-c', `{ echo "prestart $(pwd) HOOKVAR=$HOOKVAR"; cat; echo; } >> ${out}`] }],
+        createContainer: [{ path: '/bin/sh', args: ['sh', '-c', `echo "createContainer $(pwd) HOOKVAR=$HOOKVAR" >> ${out}`] }],
+      };
+    });
+    expect(r.code).toBe(0);
+    const b = r.bundle;
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe(`prestart ${b} HOOKVAR=`);
+    expect(JSON.parse(lines[1])).toMatchObject({ status: 'created', bundle: b });
+    expect(lines[2]).toBe(`createContainer ${b}/rootfs HOOKVAR=`);
+    // Without env, a runtime-side hook gets tsrun's own environment (Go's exec with a nil Env, in runc).
+    rmSync(out);
+    const b2 = sb.bundle('hook-env', ['true'], (s) => { s.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', `echo "HOOKVAR=$HOOKVAR" >> ${out}`] }] }; });
+    expect(sb.run(['run', '-b', b2, 'hook-env-c'], { env: { HOOKVAR: 'from-the-caller' } }).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('HOOKVAR=from-the-caller\n');
+  });
+
+  it('in a user namespace, a bind source only the host\'s root can reach is mounted (its tree is cloned on the host side)', () => {
+    const secret = join(sb.dir, 'private');
+    mkdirSync(join(secret, 'inner'), { recursive: true });
+    writeFileSync(join(secret, 'inner/f'), 'hidden\n');
+    chmodSync(secret, 0o700);
+    const r = runSh('userns-bind', 'cat /data/f', (s, b) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
+      s.mounts.push({ destination: '/data', type: 'bind', source: join(secret, 'inner'), options: ['rbind', 'ro'] });
+      mkdirSync(join(b, 'rootfs/data'));
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('hidden\n');
+  });
+
+  it('--no-pivot detaches the runtime\'s own proc and sysfs before the chroot', () => {
+    const b = sb.bundle('no-pivot', ['sh', '-c', 'echo in']);
+    const plan = sb.run(['create', '--dry-run', '--no-pivot', '-b', b, 'no-pivot-c']);
+    expect(plan.stdout).toMatch(/detach the runtime's \/proc \(--no-pivot\)/);
+    expect(plan.stdout).toMatch(/detach the runtime's \/sys \(--no-pivot\)/);
+    const r = sb.run(['run', '--no-pivot', '-b', b, 'no-pivot-c']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('in\n');
+  });
+
+  it('a terminal belongs to the process\'s user, as runc gives it', () => {
+    const r = runSh('tty-owner', 'stat -c "%u" "$(tty)"', (s) => {
+      s.process!.terminal = true;
+      s.process!.user = { uid: 1000, gid: 1000 };
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('1000');
+  });
+});
+
+describe.skipIf(skip)('command lines as runc takes them', () => {
+  const sleeper = (name: string, edit?: (s: Spec) => void) => {
+    const b = sb.bundle(name, ['sleep', '1000'], edit);
+    expect(sb.run(['run', '-d', '-b', b, name]).code).toBe(0);
+    return b;
+  };
+  const stateOf = (id: string) => JSON.parse(sb.run(['state', id]).stdout) as { status: string; pid: number };
+  const waitStopped = (id: string) => {
+    for (let i = 0; i < 200 && stateOf(id).status !== 'stopped'; i++) spawnSync('sleep', ['0.02']);
+  };
+
+  it('kill takes signal 0; kill --all of a stopped container succeeds, a plain kill does not', () => {
+    sleeper('kill0');
+    expect(sb.run(['kill', 'kill0', '0']).code).toBe(0);
+    expect(stateOf('kill0').status).toBe('running');
+    expect(sb.run(['kill', 'kill0', 'KILL']).code).toBe(0);
+    waitStopped('kill0');
+    expect(sb.run(['kill', '--all', 'kill0', '9'])).toMatchObject({ code: 0, stderr: '' });
+    expect(sb.run(['kill', 'kill0', '9'])).toMatchObject({ code: 1, stderr: 'kill kill0: container not running\n' });
+  });
+
+  it('exec exits 255 when exec itself fails, and with the process\'s status otherwise', () => {
+    sleeper('exec255');
+    expect(sb.run(['exec', 'exec255', '/nonexistent']).code).toBe(255);
+    expect(sb.run(['exec', 'exec255', '/etc/passwd']).code).toBe(255);
+    expect(sb.run(['exec', 'exec255', 'sh', '-c', 'exit 3']).code).toBe(3);
+    expect(sb.run(['exec', 'exec255', 'sh', '-c', 'kill -9 $$']).code).toBe(137);
+    expect(sb.run(['pause', 'exec255']).code).toBe(0);
+    expect(sb.run(['exec', 'exec255', 'true'])).toMatchObject({ code: 255, stderr: expect.stringMatching(/cannot exec in a paused container/) });
+    expect(sb.run(['resume', 'exec255']).code).toBe(0);
+    // A process without PATH finds nothing by name, as with runc (Go's exec.LookPath).
+    const proc = join(sb.dir, 'nopath.json');
+    writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'true'], cwd: '/', user: { uid: 0, gid: 0 } }));
+    expect(sb.run(['exec', '--process', proc, 'exec255'])).toMatchObject({ code: 255, stderr: expect.stringMatching(/executable file not found in \$PATH.*no PATH/) });
+  });
+
+  it('ps passes its extra arguments to ps(1) and keeps the container\'s lines', () => {
+    sleeper('psargs');
+    const pid = stateOf('psargs').pid;
+    const r = sb.run(['ps', 'psargs', '-o', 'pid,comm']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^\s*PID COMMAND$/), expect.stringMatching(new RegExp(`^\\s*${pid} sleep$`))]);
+    expect(sb.run(['ps', 'psargs', '-o', 'comm'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/couldn't find PID field in ps output/) });
+  });
+
+  it('exec --cgroup joins a sub-cgroup of the container\'s; delete --force removes the sub-cgroups and their processes', () => {
+    sleeper('subcg');
+    const cg = readFileSync(`/proc/${stateOf('subcg').pid}/cgroup`, 'utf8');
+    const memPath = /^\d+:memory:(.*)$/m.exec(cg)![1];
+    const memDir = `/sys/fs/cgroup/memory${memPath}`;
+    mkdirSync(join(memDir, 'sub'));
+    const r = sb.run(['exec', '--cgroup', 'memory:sub', 'subcg', 'sh', '-c', 'grep memory /proc/self/cgroup; sleep 1000 &']);
+    expect(r.stdout).toMatch(/memory:.*\/sub$/m);
+    expect(sb.run(['exec', '--cgroup', 'nope', 'subcg', 'true'])).toMatchObject({ code: 255, stderr: expect.stringMatching(/sub-cgroup .*\/nope does not exist/) });
+    expect(sb.run(['delete', '--force', 'subcg']).code).toBe(0);
+    expect(spawnSync('test', ['-e', memDir]).status).toBe(1);
+  });
+
+  it('create refuses a frozen cgroup; a cgroupsPath shared with another container is not killed by delete --force', () => {
+    const shared = `/tsrun-compat-shared-${process.pid}`;
+    try {
+      sleeper('share-a', (s) => { s.linux!.cgroupsPath = shared; });
+      sleeper('share-b', (s) => { s.linux!.cgroupsPath = shared; });
+      expect(sb.run(['delete', '--force', 'share-b']).code).toBe(0);
+      expect(stateOf('share-a').status).toBe('running');
+      expect(sb.run(['pause', 'share-a']).code).toBe(0);
+      const b = sb.bundle('share-c', ['true'], (s) => { s.linux!.cgroupsPath = shared; });
+      expect(sb.run(['create', '-b', b, 'share-c'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/cgroup unexpectedly frozen \(linux.cgroupsPath\)/) });
+      expect(sb.run(['resume', 'share-a']).code).toBe(0);
+      expect(sb.run(['delete', '--force', 'share-a']).code).toBe(0);
+    } finally {
+      sb.cleanup();
+      sb = new Sandbox();
+      for (const h of ['memory', 'pids', 'freezer', 'cpu,cpuacct', 'cpuset', 'devices', 'blkio', 'systemd', 'unified']) spawnSync('rmdir', [`/sys/fs/cgroup/${h}${shared}`]);
+    }
+  });
+
+  it('run -d whose poststart hook fails leaves no container behind', () => {
+    const b = sb.bundle('poststart-fail', ['sleep', '1000'], (s) => { s.hooks = { poststart: [{ path: '/bin/false' }] }; });
+    const r = sb.run(['run', '-d', '-b', b, 'poststart-fail']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/poststart hook \/bin\/false exited with status 1/);
+    expect(sb.run(['list', '-q']).stdout).toBe('');
+  });
+
+  it('--log that cannot be opened is an error; device access "rwa" is taken as runc takes it; a mount label without SELinux is ignored', () => {
+    expect(sb.run(['--log', '/nonexistent/dir/log', 'list'])).toMatchObject({ code: 1, stderr: 'open the log file /nonexistent/dir/log: no such file or directory; check --log\n' });
+    const r = runSh('rwa', 'echo x > /dev/null && echo ok', (s) => {
+      s.linux!.resources!.devices!.push({ allow: true, type: 'c', major: 1, minor: 3, access: 'rwa' });
+      s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0';
+    });
+    expect(r).toMatchObject({ code: 0, stdout: 'ok\n', stderr: '', warnings: '' });
+  });
+
+  it('spec adds a cgroup namespace only on a pure cgroup v2 host, as runc spec', () => {
+    const dir = join(sb.dir, 'spec-ns');
+    mkdirSync(dir);
+    expect(sb.run(['spec', '--bundle', dir]).code).toBe(0);
+    const types = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec).linux!.namespaces!.map((n) => n.type);
+    const v2 = spawnSync('stat', ['-f', '-c', '%T', '/sys/fs/cgroup'], { encoding: 'utf8' }).stdout.trim() === 'cgroup2fs';
+    expect(types.includes('cgroup')).toBe(v2);
+  });
+});
+
+describe.skipIf(skip)('resources and sysctls as runc applies them', () => {
+  it('real-time CPU time works under tsrun\'s default cgroup parent', () => {
+    const r = runSh('rt', 'cat /sys/fs/cgroup/cpu/cpu.rt_runtime_us', (s) => { s.linux!.resources!.cpu = { realtimeRuntime: 10000, realtimePeriod: 1000000 }; });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('10000\n');
+  });
+
+  it('kernel.domainname is allowed beside the domainname field and wins; kernel.hostname is refused', () => {
+    const r = runSh('domain', 'cat /proc/sys/kernel/domainname', (s) => { s.domainname = 'first'; s.linux!.sysctl = { 'kernel.domainname': 'second' }; });
+    expect(r).toMatchObject({ code: 0, stdout: 'second\n' });
+    const q = runSh('hostsysctl', 'true', (s) => { s.linux!.sysctl = { 'kernel.hostname': 'x' }; });
+    expect(q).toMatchObject({ code: 1, stderr: expect.stringMatching(/kernel.hostname.*conflicts with the OCI "hostname" field/) });
+  });
+
+  it('net.* sysctls are refused when the network namespace joined by path is the runtime\'s own', () => {
+    const r = runSh('hostnet', 'true', (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/proc/self/ns/net' } : n));
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/linux.sysctl\["net.ipv4.ip_forward"\].*not allowed in the host network namespace/);
   });
 });

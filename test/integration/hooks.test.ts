@@ -40,7 +40,7 @@ describe.skipIf(skip)('hooks', () => {
     expect(e[0].ns).toBe(hostMnt);
     expect(e[1].ns).toBe(hostMnt);
     expect(e[2].ns).not.toBe(hostMnt);
-    for (const x of e) expect(x.state).toMatchObject({ id: 'h1', status: 'creating', bundle: b });
+    for (const x of e) expect(x.state).toMatchObject({ id: 'h1', status: 'created', bundle: b });
     const pid = JSON.parse(sb.run(['state', 'h1']).stdout).pid;
     expect(e[0].state.pid).toBe(pid);
     expect(sb.run(['start', 'h1']).code).toBe(0);

@@ -46,7 +46,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, ms = 10
 }
 
 function mount(source: string, target: string, fstype: string, flags: number, data = '', inRoot = 1, mkdir: number = MkdirKind.none, mode = 0o755): Op {
-  return { op: 'mount', source, target, fstype, flags, data, inRoot, mkdir, mode };
+  return { op: 'mount', source, target, fstype, flags, data, inRoot, mkdir, mode, held: 0 };
 }
 
 /** A busybox rootfs in a fresh temp dir. */
@@ -322,7 +322,7 @@ describe.skipIf(!!skipReason)('native addon + tsrun-init', () => {
       { op: 'set_user', uid: 1000, gid: 1000, groups: [1001, 1002], setGroups: 1 },
       { op: 'caps_set', effective: nbs, permitted: nbs, inheritable: nbs, ambient: nbs },
       { op: 'no_new_privs' },
-      { op: 'chdir', path: '/tmp' },
+      { op: 'chdir', path: '/tmp', attempt: 0 },
       { op: 'exec_lookup', file: 'sh', pathEnv: '/usr/bin:/bin' },
       { op: 'close_fds', from: 4 },
       { op: 'close_channel' },

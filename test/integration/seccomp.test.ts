@@ -116,17 +116,9 @@ describe.skipIf(skip)('seccomp', () => {
   });
 });
 
-describe.skipIf(!isRoot || !which('busybox') || !which('gcc'))('seccomp notify', () => {
-  it('sends the listener fd and the process state to listenerPath; the agent answers the syscall', async () => {
-    const { spawn } = await import('node:child_process');
-    const { execFileSync } = await import('node:child_process');
-    const { closeSync, existsSync, readFileSync, writeFileSync } = await import('node:fs');
-    const { sys } = await import('../../src/sys/index.js');
-    const { featuresDocument } = await import('../../src/features/features.js');
-    const sbx = new Sandbox();
-    try {
-      // A minimal seccomp agent: answers every notification with EXDEV.
-      writeFileSync(join(sbx.dir, 'agent.c'), `
+/** A minimal seccomp agent on fd 3 that answers each notification with `respond` and prints its syscall number. */
+function compileAgent(dir: string, respond: string): void {
+  writeFileSync(join(dir, 'agent.c'), `
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <stdio.h>
@@ -145,19 +137,32 @@ int main(void) {
     if (ioctl(3, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) return 0;
     memset(resp, 0, sz.seccomp_notif_resp);
     resp->id = req->id;
-    resp->error = -EXDEV;
+    ${respond}
     ioctl(3, SECCOMP_IOCTL_NOTIF_SEND, resp);
     printf("answered %d\\n", req->data.nr);
     fflush(stdout);
   }
 }`);
-      execFileSync('gcc', ['-O1', '-o', join(sbx.dir, 'agent'), join(sbx.dir, 'agent.c')]);
+  execFileSync('gcc', ['-O1', '-o', join(dir, 'agent'), join(dir, 'agent.c')]);
+}
+
+describe.skipIf(!isRoot || !which('busybox') || !which('gcc'))('seccomp notify', () => {
+  it('sends the listener fd and the process state to listenerPath; the agent answers the syscall', async () => {
+    const { spawn } = await import('node:child_process');
+    const { execFileSync } = await import('node:child_process');
+    const { closeSync, existsSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { sys } = await import('../../src/sys/index.js');
+    const { featuresDocument } = await import('../../src/features/features.js');
+    const sbx = new Sandbox();
+    try {
+      // A minimal seccomp agent: answers every notification with EXDEV.
+      compileAgent(sbx.dir, 'resp->error = -EXDEV;');
       const sock = join(sbx.dir, 'agent.sock');
       const listen = sys().listenUnix(sock);
       const b = sbx.bundle('b', ['sh', '-c', 'mkdir /tmp/x 2> /tmp/err; echo $? > /tmp/rc'], (s) => {
         // WAIT_KILLABLE_RECV too, when the kernel has it (`features` lists it as supported).
         const flags = featuresDocument().linux!.seccomp!.supportedFlags!.filter((f) => f === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV');
-        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_SPEC_ALLOW', ...flags], listenerPath: sock, listenerMetadata: 'meta-1', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }] };
+        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_SPEC_ALLOW', ...(flags as NonNullable<LinuxSeccomp['flags']>)], listenerPath: sock, listenerMetadata: 'meta-1', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }] };
       });
       let agent;
       try {
@@ -173,6 +178,41 @@ int main(void) {
         for (let i = 0; i < 200 && !existsSync(join(b, 'rootfs/tmp/rc')); i++) await new Promise((r) => setTimeout(r, 20));
         expect(readFileSync(join(b, 'rootfs/tmp/err'), 'utf8')).toMatch(/Invalid cross-device link/);
         expect(existsSync(join(b, 'rootfs/tmp/x'))).toBe(false);
+      } finally {
+        agent?.kill('SIGKILL');
+        closeSync(listen);
+      }
+    } finally {
+      sbx.cleanup();
+    }
+  });
+
+  it('a NOTIFY rule on write: the agent sees the container\'s writes, never tsrun-init\'s own', async () => {
+    const { spawn } = await import('node:child_process');
+    const { closeSync, existsSync, readFileSync } = await import('node:fs');
+    const { sys } = await import('../../src/sys/index.js');
+    const sbx = new Sandbox();
+    try {
+      compileAgent(sbx.dir, 'resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;');
+      const sock = join(sbx.dir, 'agent.sock');
+      const listen = sys().listenUnix(sock);
+      const b = sbx.bundle('b', ['sh', '-c', 'echo hello > /tmp/out'], (s) => {
+        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: sock, syscalls: [{ names: ['write'], action: 'SCMP_ACT_NOTIFY' }] };
+      });
+      let agent;
+      try {
+        expect(sbx.run(['create', '-b', b, 'nw1']).code).toBe(0);
+        const { fd } = sys().recvFd(listen, 5000);
+        let out = '';
+        agent = spawn(join(sbx.dir, 'agent'), [], { stdio: ['ignore', 'pipe', 'inherit', fd] });
+        agent.stdout!.on('data', (d) => { out += d; });
+        closeSync(fd);
+        expect(sbx.run(['start', 'nw1']).code).toBe(0);
+        for (let i = 0; i < 200 && !existsSync(join(b, 'rootfs/tmp/out')); i++) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 100));
+        expect(readFileSync(join(b, 'rootfs/tmp/out'), 'utf8')).toBe('hello\n');
+        // The shell's one write (nr 1); the exec fifo write of tsrun-init did not reach the agent.
+        expect(out).toBe('answered 1\n');
       } finally {
         agent?.kill('SIGKILL');
         closeSync(listen);

@@ -4,6 +4,7 @@ import { existsSync } from '../../sys/fs.js';
 import { join } from '../../sys/path.js';
 import { managerFor, storedCgroup, cgroupRecord, type CgroupManager } from '../../cgroups/manager.js';
 import { psTable } from '../../cgroups/ps-table.js';
+import { psWithArgs } from '../../cgroups/ps-run.js';
 import { goJson } from '../../cgroups/stats.js';
 import { mergeUpdate, resourcesFromFlags } from '../../cgroups/update.js';
 import type { LinuxResources } from '../../config/gen/config.js';
@@ -139,8 +140,7 @@ export function psCmd(ctx: Ctx): Promise<number> {
       return 0;
     }
     const psArgs = ctx.args.slice(1);
-    if (psArgs.length && !(psArgs.length === 1 && psArgs[0] === '-ef')) ctx.log.warn(`ps options ${psArgs.join(' ')} are not supported: tsrun prints the ps -ef columns from /proc`);
-    out(psTable(pids));
+    out(psArgs.length && !(psArgs.length === 1 && psArgs[0] === '-ef') ? psWithArgs(psArgs, pids) : psTable(pids));
     return 0;
   });
 }

@@ -77,9 +77,12 @@ export async function execCmd(ctx: Ctx): Promise<number> {
       pidfdSocket: f['pidfd-socket'] as string | undefined,
       preserveFds: (f['preserve-fds'] as number | undefined) ?? 0,
       ignorePaused: !!f['ignore-paused'],
+      cgroup: f.cgroup as string[] | undefined,
     });
   } catch (e) {
-    if (e instanceof TsrunError) e.withContext(`exec ${ctx.args[0]}`);
-    throw e;
+    // runc exits 255 when exec itself fails, so the caller can tell it from the process's own status.
+    const err = e instanceof TsrunError ? e : new TsrunError({ what: 'exec failed', detail: e instanceof Error ? e.message : String(e) });
+    err.exitCode = 255;
+    throw err.withContext(`exec ${ctx.args[0]}`);
   }
 }

@@ -1,10 +1,12 @@
 // `tsrun spec`: writes a starting config.json into the bundle directory (never over an existing one).
-import { existsSync, writeFileSync } from '../../sys/fs.js';
+import { existsSync, statfsSync, writeFileSync } from '../../sys/fs.js';
 import { join, resolve } from '../../sys/path.js';
 import { defaultSpec, rootlessSpec } from '../../config/default-spec.js';
 import { fail } from '../../errors.js';
 import { makeBusyboxRootfs } from '../../bundle/busybox.js';
 import type { Ctx } from '../context.js';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
 
 const DEMO = [
   'echo "hostname:  $(hostname)"',
@@ -18,7 +20,10 @@ export default function spec(ctx: Ctx): number {
   const dir = resolve(String(ctx.flags.bundle ?? '.'));
   const path = join(dir, 'config.json');
   if (existsSync(path)) throw fail(`File ${path} exists. Remove it first`);
-  const doc = ctx.flags.rootless ? rootlessSpec(process.getuid!(), process.getgid!()) : defaultSpec();
+  // As runc's spec: a cgroup namespace only on a pure cgroup v2 host (/sys/fs/cgroup is cgroup2).
+  let cgroupns = false;
+  try { cgroupns = statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC; } catch {}
+  const doc = ctx.flags.rootless ? rootlessSpec(process.getuid!(), process.getgid!(), { cgroupns }) : defaultSpec({ cgroupns });
   if (ctx.flags.busybox) {
     makeBusyboxRootfs(join(dir, 'rootfs'));
     // A first container that shows what it is: its hostname, pid 1, its own processes and mounts.

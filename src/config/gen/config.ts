@@ -554,7 +554,7 @@ export interface LinuxDeviceCgroup {
   major?: Int64;
   minor?: Int64;
   /**
-   * Any combination of r (read), w (write), m (mknod).
+   * Any combination of r (read), w (write), m (mknod); other letters are ignored, as runc ignores them.
    */
   access?: string;
 }
