@@ -186,6 +186,8 @@ export function buildPlan(input: PlanInput): InitPlan {
   const joinOrder = (t: string) => (t === 'user' ? 1 : t === 'mount' ? 2 : 0);
   for (const { n, i } of joins.sort((a, b) => joinOrder(a.n.type) - joinOrder(b.n.type))) {
     w.add({ op: 'setns', path: n.path!, nstype: NS_FLAGS[n.type as NamespaceType] }, `join the ${n.type} namespace ${n.path}`, `linux.namespaces[${i}].path`);
+    // As runc: root of the joined namespace, or nothing can be created in it (host root is unmapped there).
+    if (n.type === 'user') w.add({ op: 'set_user', uid: 0, gid: 0, groups: [], setGroups: 0 }, 'become root of the user namespace', `linux.namespaces[${i}].path`);
   }
 
   const userNs = nsOf('user');
