@@ -34,6 +34,7 @@ const EVIDENCE: Record<string, [string, string]> = {
   'linux.cgroup.v2': ['test/integration/resources.test.ts', 'a 32 MiB container that allocates 64 MiB is OOM-killed'], // in the v2 VM
   'linux.cgroup.rdma': ['test/unit/cgroups-fs.test.ts', 'enables controllers in the parents and converts every resource'],
   'linux.seccomp.enabled': ['test/integration/seccomp.test.ts', 'a rule denying mkdir with EPERM makes mkdir fail'],
+  'linux.mountExtensions.idmap.enabled': ['test/integration/idmap.test.ts', 'mounts[].uidMappings/gidMappings shift the owners the container sees'],
 };
 // List entries containerd and kubelet act on, and their tests.
 const LIST_EVIDENCE: Record<string, [string, string]> = {
@@ -103,9 +104,11 @@ describe('tsrun features', () => {
     expect(Object.keys(none.linux!.seccomp!)).toEqual(['enabled', 'actions', 'operators', 'archs', 'knownFlags']);
   });
 
-  it('says what containerd gates on: rro, and idmap mounts only when implemented', () => {
+  it('says what containerd gates on: rro and idmap mounts (user-namespace pods)', () => {
     expect(doc.mountOptions).toContain('rro');
-    expect(doc.linux!.mountExtensions!.idmap!.enabled).toBeTypeOf('boolean');
+    expect(doc.linux!.mountExtensions!.idmap!.enabled).toBe(true);
+    // As runc: idmap and ridmap are not in mountOptions (runc's "complex" options).
+    expect(doc.mountOptions).not.toContain('idmap');
     expect(doc.linux!.apparmor!.enabled).toBe(false);
     expect(doc.linux!.selinux!.enabled).toBe(false);
   });
