@@ -1,7 +1,7 @@
 // A CRI (runtime.v1) client for the tests, as kubelet talks to containerd: gRPC over a unix socket,
-// with the messages of runtime-v1.proto. Field names are camelCase (proto-loader's default), int64
-// values come back as numbers (they fit: nanosecond timestamps are < 2^63 but > 2^53 only for
-// precision, which the tests do not need), enums as their names.
+// with the messages of runtime-v1.proto. Field names are camelCase (proto-loader's default), enums
+// come back as their names, int64 values as numbers: nanosecond timestamps lose their last digits
+// that way (they are above 2^53), which no test compares at that precision.
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';

@@ -7,9 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TSRUN } from '../../helpers/env.js';
+import type { Spec } from '../../../src/config/gen/config.js';
+import { TSRUN, which } from '../../helpers/env.js';
 import { Containerd, missingGlobalDirs, teardown } from '../daemons.js';
-import { expectOk, pidAlive, rmrf, sh } from '../harness.js';
+import { expectOk, rmrf, sh } from '../harness.js';
 import { buildBusyboxImage, buildImage, ociArchive, tar } from '../image.js';
 import { CriClient, type PodSandboxConfig } from './client.js';
 
@@ -19,7 +20,7 @@ export const CRI_NS = 'k8s.io';
 
 /** What `tsrun`'s handler runs: the tsrun under test (TSRUN_BIN or bin/tsrun). */
 export const TSRUN_HANDLER_BIN = TSRUN;
-export const RUNC_BIN = '/usr/sbin/runc';
+export const RUNC_BIN = which('runc') ?? '/usr/sbin/runc';
 
 /** The static pause binary, compiled from pause.c (musl-gcc like tsrun-init, else gcc -static). */
 function buildPause(out: string): Buffer {
@@ -61,6 +62,12 @@ export class CriNode {
   readonly logRoot: string;
   private readonly globalMissing: string[];
   private readonly cniCacheMissing: boolean;
+  /**
+   * Whether pods can have their own network (the kernel can make the CNI bridge). Without it (the
+   * cgroup v2 test VM's kernel has no bridge module) pods use the host network, and the tests that
+   * need a pod network say they are skipped.
+   */
+  readonly podNetwork: boolean;
   private readonly pods = new Set<string>();
   private podCount = 0;
 
@@ -78,6 +85,8 @@ export class CriNode {
     mkdirSync(this.logRoot);
     this.globalMissing = missingGlobalDirs();
     this.cniCacheMissing = !existsSync('/var/lib/cni');
+    this.podNetwork = sh(['ip', 'link', 'add', 'name', this.bridge, 'type', 'bridge'], { timeout: 10_000 }).code === 0;
+    if (this.podNetwork) sh(['ip', 'link', 'del', this.bridge], { timeout: 10_000 });
     const cniConf = join(this.dir, 'cni', 'net.d');
     mkdirSync(cniConf, { recursive: true });
     writeFileSync(
@@ -153,14 +162,16 @@ export class CriNode {
     const cgroupParent = this.opts.systemd ? `${this.cgroupRoot}.slice` : `/${this.cgroupRoot}/pod${n}`;
     // As kubelet sends them: the pod's own netns and IPC, a PID namespace per container unless the
     // pod shares one (shareProcessNamespace: pid POD). The enum's zero value is POD, so say CONTAINER.
+    // Without a pod network, the host's (and then no hostname: kubelet sends none for those pods).
     const sc = extra.linux?.securityContext;
+    const network = sc?.namespaceOptions?.network ?? (this.podNetwork ? 'POD' : 'NODE');
     return {
       metadata: { name: `cri-${name}`, uid, namespace: 'cri-test', attempt: 0 },
-      hostname: `cri-${name}`,
+      hostname: network === 'NODE' ? '' : `cri-${name}`,
       logDirectory,
       labels: { 'tsrun-test': this.tag },
       ...extra,
-      linux: { cgroupParent, ...extra.linux, securityContext: { ...sc, namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD', ...sc?.namespaceOptions } } },
+      linux: { cgroupParent, ...extra.linux, securityContext: { ...sc, namespaceOptions: { pid: 'CONTAINER', ipc: 'POD', ...sc?.namespaceOptions, network } } },
     };
   }
 
@@ -180,13 +191,13 @@ export class CriNode {
   }
 
   /** The sandbox's pid and OCI spec, from PodSandboxStatus's verbose info. */
-  async sandboxInfo(id: string): Promise<{ pid: number; runtimeSpec: any; netNamespacePath?: string }> {
+  async sandboxInfo(id: string): Promise<{ pid: number; runtimeSpec: Spec }> {
     const st = await this.cri.podSandboxStatus(id);
     return JSON.parse(st.info.info);
   }
 
   /** The container's pid and OCI spec, from ContainerStatus's verbose info. */
-  async containerInfo(id: string): Promise<{ pid: number; runtimeSpec: any }> {
+  async containerInfo(id: string): Promise<{ pid: number; runtimeSpec: Spec }> {
     const st = await this.cri.containerStatus(id);
     return JSON.parse(st.info.info);
   }
@@ -244,6 +255,3 @@ export class CriNode {
     return { leftovers, notes };
   }
 }
-
-/** Pids still alive among `pids`. */
-export const alive = (pids: number[]) => pids.filter(pidAlive);
