@@ -60,6 +60,8 @@ export class CriNode {
   /** The cgroup parent of every pod: /<cgroupRoot>/<pod> with cgroupfs, <cgroupRoot>.slice with systemd. */
   readonly cgroupRoot: string;
   readonly logRoot: string;
+  /** The pods' slice with SystemdCgroup (a dash would nest it in another slice). */
+  readonly systemdSlice: string;
   private readonly globalMissing: string[];
   private readonly cniCacheMissing: boolean;
   /**
@@ -81,6 +83,7 @@ export class CriNode {
     // the namespaces this node made, and another node's subnet on another bridge does not matter.
     this.subnetPrefix = `10.123.${process.pid % 250}`;
     this.cgroupRoot = `cri-${this.tag}`;
+    this.systemdSlice = `cri${this.tag}.slice`;
     this.logRoot = join(this.dir, 'logs');
     mkdirSync(this.logRoot);
     this.globalMissing = missingGlobalDirs();
@@ -159,7 +162,8 @@ export class CriNode {
     const uid = `${this.tag}-${n}`;
     const logDirectory = join(this.logRoot, `${name}-${n}`);
     mkdirSync(logDirectory, { recursive: true });
-    const cgroupParent = this.opts.systemd ? `${this.cgroupRoot}.slice` : `/${this.cgroupRoot}/pod${n}`;
+    // systemd reads a dash in a slice name as nesting (a-b.slice is in a.slice): one top-level slice.
+    const cgroupParent = this.opts.systemd ? this.systemdSlice : `/${this.cgroupRoot}/pod${n}`;
     // As kubelet sends them: the pod's own netns and IPC, a PID namespace per container unless the
     // pod shares one (shareProcessNamespace: pid POD). The enum's zero value is POD, so say CONTAINER.
     // Without a pod network, the host's (and then no hostname: kubelet sends none for those pods).
@@ -225,7 +229,7 @@ export class CriNode {
     }
     this.cri.close();
     // Everything containerd knows of is in the tasks list by now (teardown adds the rest).
-    const rep = await teardown({ dir: this.dir, daemons: [this.ctd.daemon], containerd: this.ctd, cgroupParents: this.opts.systemd ? [`${this.cgroupRoot}.slice`] : [this.cgroupRoot], globalMissingBefore: this.globalMissing });
+    const rep = await teardown({ dir: this.dir, daemons: [this.ctd.daemon], containerd: this.ctd, cgroupParents: this.opts.systemd ? [this.systemdSlice] : [this.cgroupRoot], globalMissingBefore: this.globalMissing });
     notes.push(...rep.notes);
     const leftovers = [...rep.leftovers];
     // The bridge (the CNI plugin leaves it when the last veth goes).
