@@ -46,7 +46,7 @@ export class Runtime {
   }
 
   async list(): Promise<PublicState[]> {
-    return this.store.list().map((id) => this.store.publicState(this.store.read(id)));
+    return this.store.list().filter((id) => this.store.exists(id)).map((id) => this.store.publicState(this.store.read(id)));
   }
 
   async kill(id: string, signal: number | string = 'TERM', opts: { all?: boolean } = {}): Promise<void> {

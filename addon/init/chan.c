@@ -130,6 +130,9 @@ void send_error_and_exit(struct ctx *c) {
       memcpy(p + 12, c->detail, dlen + 1);
       chan_send(c->chan, MSG_ERROR, p, (uint32_t)(12 + dlen + 1));
     }
+  } else if (c->err == 0) {
+    /* No syscall failed (a hook ended badly): the detail says it all. */
+    say(2, "tsrun-init: step %u failed: %s\n", c->step, c->detail);
   } else {
     say(2, "tsrun-init: step %u: %s (%s)\n", c->step, strerror(c->err), c->detail);
   }

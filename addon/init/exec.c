@@ -19,7 +19,9 @@
 static int check_exec(const char *path) {
   struct stat st;
   if (stat(path, &st) < 0) return -1;
-  if (S_ISDIR(st.st_mode)) { errno = EISDIR; return -1; }
+  /* A directory is "permission denied", as execve and Go's LookPath say (Docker and Podman turn that
+   * text into exit code 126). */
+  if (S_ISDIR(st.st_mode)) { errno = EACCES; return -1; }
   if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) { errno = EACCES; return -1; }
   return 0;
 }
@@ -89,6 +91,8 @@ static void hook_child(const struct op_run_hook *h, int in) __attribute__((noret
 static void hook_child(const struct op_run_hook *h, int in) {
   char *fallback[2] = { (char *)h->path.s, NULL };
   reset_signals();
+  /* Its own process group: on a timeout the whole group goes, not just the hook (a shell's children). */
+  setpgid(0, 0);
   if (dup2(in, 0) < 0) _exit(127);
   /* The hook gets stdio only: not the runtime's fifo, console socket or preserved fds. */
   syscall(SYS_close_range, 3U, ~0U, 0U);
@@ -160,7 +164,21 @@ HANDLER(run_hook) {
   int timed_out = feed_state(c, pipefd[1], pidfd, deadline);
   close(pipefd[1]);
   if (!timed_out) timed_out = wait_exit(pidfd, deadline);
-  if (timed_out) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  if (timed_out) {
+    kill(-pid, SIGKILL);
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  }
   close(pidfd);
-  return hook_result(c, pid, timed_out);
+  int r = hook_result(c, pid, timed_out);
+  /* After close_channel (startContainer hooks) the runtime hears nothing more: the container's stderr
+   * is where `start`'s caller looks, so say it there in the words the runtime uses. */
+  if (r < 0 && c->chan < 0) {
+    const char *kind = h->kind == HOOK_CREATECONTAINER ? "createContainer" : "startContainer";
+    if (timed_out) say(2, "%s hook %s timed out after %llus and was killed\n", kind, h->path.s, (unsigned long long)h->timeout);
+    else if (c->err == 0 && !strncmp(c->detail, "exit ", 5)) say(2, "%s hook %s exited with status %s\n", kind, h->path.s, c->detail + 5);
+    else if (c->err == 0) say(2, "%s hook %s was killed by %s\n", kind, h->path.s, c->detail);
+    else say(2, "%s hook %s: %s (%s)\n", kind, h->path.s, strerror(c->err), c->detail);
+    _exit(1);
+  }
+  return r;
 }

@@ -82,9 +82,9 @@ struct op_run_hook { uint64_t kind; struct pstr path; struct pstrlist args; stru
 struct op_close_fds { uint64_t from; };
 /* close the runtime channel: the runtime sees EOF and knows setup is complete */
 struct op_close_channel { char unused_; };
-/* open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading); keep=0: write '0', close both; keep=1: keep the opened fifo for fifo_done (startContainer hooks run in between, so start can fail when one does) */
+/* open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading), close the O_PATH fd; keep=0: fifo_done at once; keep=1: keep the opened fifo for fifo_done (startContainer hooks run in between, so start can fail when one does) */
 struct op_wait_fifo { uint64_t fd; uint64_t keep; };
-/* write '0' to the fifo kept by wait_fifo and close it: start returns */
+/* write '0' to the fifo kept by wait_fifo and keep it open: it is close-on-exec, so start sees EOF when the process has been exec'd */
 struct op_fifo_done { char unused_; };
 /* keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then, unless perm_set is 0 (exec joins the existing one as it is), its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
 struct op_join_keyring { struct pstr name; uint64_t perm_set; };

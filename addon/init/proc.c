@@ -225,11 +225,10 @@ HANDLER(wait_fifo) {
   return op_fifo_done(c, o);
 }
 
+/* The fifo stays open after the byte: it is O_CLOEXEC, so `start` sees EOF exactly when the user
+ * process has been exec'd (as runc's start reads the fifo to EOF), and poststart hooks run after it. */
 HANDLER(fifo_done) {
   (void)o;
   ssize_t n = writev_all(c->fifo_w, "0", 1);
-  int e = errno;
-  close(c->fifo_w);
-  c->fifo_w = -1;
-  return n == 1 ? 0 : fail(c, n < 0 ? e : EIO, "write", "fifo");
+  return n == 1 ? 0 : fail(c, n < 0 ? errno : EIO, "write", "fifo");
 }

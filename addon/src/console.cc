@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -74,6 +75,31 @@ static Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// The user's terminal in raw mode as cfmakeraw sets it (runc's too): no output processing, so the
+// container's own pty does the \n -> \r\n once. (libuv's raw mode keeps ONLCR: lines came out \r\r\n.)
+// Returns the previous settings, for restoreTermios.
+static Napi::Value MakeRaw(const Napi::CallbackInfo &info) {
+  int64_t fd;
+  if (!ArgInt(info, 0, &fd)) return info.Env().Undefined();
+  struct termios old, raw;
+  if (tcgetattr((int)fd, &old) < 0) return ThrowErrno(info.Env(), errno, "tcgetattr");
+  raw = old;
+  cfmakeraw(&raw);
+  if (tcsetattr((int)fd, TCSANOW, &raw) < 0) return ThrowErrno(info.Env(), errno, "tcsetattr");
+  return Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<uint8_t *>(&old), sizeof old);
+}
+
+static Napi::Value RestoreTermios(const Napi::CallbackInfo &info) {
+  int64_t fd;
+  if (!ArgInt(info, 0, &fd) || info.Length() < 2 || !info[1].IsBuffer()) return info.Env().Undefined();
+  auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+  struct termios t;
+  if (buf.Length() != sizeof t) return info.Env().Undefined();
+  memcpy(&t, buf.Data(), sizeof t);
+  if (tcsetattr((int)fd, TCSANOW, &t) < 0) return ThrowErrno(info.Env(), errno, "tcsetattr");
+  return info.Env().Undefined();
+}
+
 // Connects to a unix socket, sends one message with one fd (SCM_RIGHTS) and closes: how a seccomp
 // notify listener fd reaches the container's seccomp agent (runtime-spec listenerPath).
 static Napi::Value SendFdTo(const Napi::CallbackInfo &info) {
@@ -109,6 +135,8 @@ static Napi::Value SendFdTo(const Napi::CallbackInfo &info) {
 void InitConsole(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFdTo", Napi::Function::New(env, SendFdTo));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("makeRaw", Napi::Function::New(env, MakeRaw));
+  exports.Set("restoreTermios", Napi::Function::New(env, RestoreTermios));
   exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
 }

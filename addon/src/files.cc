@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -208,6 +209,15 @@ static Napi::Value Readdir(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// umount2(path, flags): lazily removes the mounts a container without a mount namespace made.
+static Napi::Value Umount2(const Napi::CallbackInfo &info) {
+  std::string path;
+  int64_t flags;
+  if (!ArgStr(info, 0, &path) || !ArgIntOr(info, 1, 0, &flags)) return info.Env().Undefined();
+  if (umount2(path.c_str(), (int)flags) < 0) return ThrowErrno(info.Env(), errno, "umount2", path);
+  return info.Env().Undefined();
+}
+
 // One-path calls: mkdir(path, mode), rmdir, unlink, chmod(path, mode).
 static Napi::Value PathCall(const Napi::CallbackInfo &info, const char *name) {
   std::string path;
@@ -283,6 +293,7 @@ void InitFiles(Napi::Env env, Napi::Object exports) {
   exports.Set("readdir", Napi::Function::New(env, Readdir, "readdir"));
   exports.Set("mkdir", Napi::Function::New(env, Mkdir, "mkdir"));
   exports.Set("rmdir", Napi::Function::New(env, Rmdir, "rmdir"));
+  exports.Set("umount2", Napi::Function::New(env, Umount2, "umount2"));
   exports.Set("unlink", Napi::Function::New(env, Unlink, "unlink"));
   exports.Set("chmod", Napi::Function::New(env, Chmod, "chmod"));
   exports.Set("rename", Napi::Function::New(env, Rename, "rename"));

@@ -551,7 +551,7 @@ describe.skipIf(skip)('config.md: annotations, extensibility, valid values', () 
     expect(sb.run(['run', '-d', '-b', b, 'stop']).code).toBe(0);
     expect(waitUntil(() => existsSync(join(b, 'rootfs/tmp/up')))).toBe(true);
     expect(sb.run(['kill', 'stop']).code).toBe(0);
-    expect(waitUntil(() => existsSync(join(b, 'rootfs/tmp/sig')))).toBe(true);
+    expect(waitUntil(() => existsSync(join(b, 'rootfs/tmp/sig')) && readFileSync(join(b, 'rootfs/tmp/sig'), 'utf8').endsWith('\n'))).toBe(true);
     expect(readFileSync(join(b, 'rootfs/tmp/sig'), 'utf8')).toBe('usr1\n');
   });
 

@@ -45,7 +45,10 @@ export function deviceRules(rules: LinuxDeviceCgroup[] | undefined, linuxDevices
     return { allow: d.allow, type: d.type ?? 'a', major: d.major === undefined ? -1 : Number(d.major), minor: d.minor === undefined ? -1 : Number(d.minor), access, field };
   });
   const redefined = new Set((linuxDevices ?? []).map((d) => d.path));
-  return [...out, ...DEFAULT_RULES.filter((r) => !r.path || !redefined.has(r.path))];
+  // As runc: the rules apply to a deny-all start (its emulator is a whitelist), so a config with no
+  // device rules still gets only the default devices, not every device of the host.
+  const base: DeviceRule[] = out[0]?.type === 'a' && !out[0].allow && out[0].access === 'rwm' ? [] : [{ allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' }];
+  return [...base, ...out, ...DEFAULT_RULES.filter((r) => !r.path || !redefined.has(r.path))];
 }
 
 /** The kernel's v1 syntax: "c 1:3 rwm", "a *:* rwm" ("a" always means every device). */

@@ -43,7 +43,8 @@ export function defaultSpec(opts: { cgroupns?: boolean } = {}): Spec {
   };
 }
 
-/** runc's rootless changes: a user namespace mapping the caller, no network namespace, sysfs bound. */
+/** runc's rootless changes (ToRootless): a user namespace mapping the caller, no network namespace,
+ * sysfs bound instead of mounted, no uid=/gid= mount options, no resources. */
 export function rootlessSpec(uid: number, gid: number, opts: { cgroupns?: boolean } = {}): Spec {
   const s = defaultSpec(opts);
   const linux = s.linux!;
@@ -52,12 +53,10 @@ export function rootlessSpec(uid: number, gid: number, opts: { cgroupns?: boolea
   linux.namespaces.push({ type: 'user' });
   linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }];
   linux.gidMappings = [{ containerID: 0, hostID: gid, size: 1 }];
-  s.mounts = s.mounts!
-    .filter((m) => m.destination !== '/sys/fs/cgroup')
-    .map((m) => {
-      if (m.destination === '/sys') return { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
-      return { ...m, options: m.options?.filter((o) => o !== 'gid=5') };
-    });
+  s.mounts = s.mounts!.map((m) => {
+    if (m.destination === '/sys') return { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+    return { ...m, options: m.options?.filter((o) => !o.startsWith('gid=') && !o.startsWith('uid=')) };
+  });
   delete (linux as { resources?: unknown }).resources;
   return s;
 }

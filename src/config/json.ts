@@ -119,9 +119,16 @@ class Parser {
   }
 }
 
-/** A copy with every BigInt replaced by the nearest Number, for schema validation (ranges still hold). */
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * A copy with every BigInt replaced by the nearest Number, for schema validation. Near 2^64 doubles
+ * cannot tell 2^64 from 2^64-1, so a value outside every 64-bit range becomes one no range admits:
+ * validation refuses it instead of the kernel getting it wrapped.
+ */
 export function toValidatable(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') return v > UINT64_MAX ? Number.MAX_VALUE : v < INT64_MIN ? -Number.MAX_VALUE : Number(v);
   if (Array.isArray(v)) return v.map(toValidatable);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
@@ -131,10 +138,25 @@ export function toValidatable(v: unknown): unknown {
   return v;
 }
 
-/** Whether the value holds any BigInt (then validation needs a Number copy). */
-export function hasBigInt(v: unknown): boolean {
+/** Deeper than any document tsrun reads (a config nests about 6 levels): refused, not a stack overflow. */
+export const MAX_DEPTH = 64;
+
+export class TooDeep extends Error {
+  constructor(readonly path: string) {
+    super(`${path || 'the document'} is nested deeper than ${MAX_DEPTH} levels`);
+  }
+}
+
+/** Whether the value holds any BigInt (then validation needs a Number copy); throws TooDeep. */
+export function hasBigInt(v: unknown, depth = 0, path = ''): boolean {
   if (typeof v === 'bigint') return true;
-  if (Array.isArray(v)) return v.some(hasBigInt);
-  if (v && typeof v === 'object') return Object.values(v).some(hasBigInt);
-  return false;
+  if (!v || typeof v !== 'object') return false;
+  if (depth >= MAX_DEPTH) throw new TooDeep(path);
+  let found = false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (hasBigInt(v[i], depth + 1, `${path}[${i}]`)) found = true;
+  } else {
+    for (const [k, x] of Object.entries(v)) if (hasBigInt(x, depth + 1, path ? `${path}.${k}` : k)) found = true;
+  }
+  return found;
 }

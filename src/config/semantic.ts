@@ -34,6 +34,8 @@ function* checks(c: Spec): Generator<Problem | undefined> {
 
   const p = c.process;
   if (p) {
+    // config.md: on Linux at least one entry is REQUIRED, used as execvp's file.
+    if (!p.args) yield { path: 'process.args', text: 'is required: at least the program to run (used as execvp\'s file)' };
     yield absolute(p.cwd, 'process.cwd', 'the working directory');
     for (const [i, e] of (p.env ?? []).entries()) yield e.includes('=') ? undefined : { path: `process.env[${i}]`, text: `must be KEY=value (got ${JSON.stringify(e)})` };
     yield duplicates(p.rlimits, (r) => r.type, (i) => `process.rlimits[${i}].type`, 'rlimit');
@@ -66,7 +68,8 @@ function* checks(c: Spec): Generator<Problem | undefined> {
   if (c.hostname !== undefined && c.hostname !== '' && !ns.has('uts')) yield { path: 'hostname', text: 'setting the hostname needs a UTS namespace (add {"type": "uts"} to linux.namespaces)' };
   if (c.domainname !== undefined && c.domainname !== '' && !ns.has('uts')) yield { path: 'domainname', text: 'setting the domainname needs a UTS namespace (add {"type": "uts"} to linux.namespaces)' };
 
-  for (const key of Object.keys(l?.sysctl ?? {})) yield sysctlProblem(key, ns);
+  // runc reads "net/ipv4/ip_forward" as "net.ipv4.ip_forward".
+  for (const key of Object.keys(l?.sysctl ?? {})) yield sysctlProblem(key.replace(/\//g, '.'), ns);
   for (const [i, d] of (l?.devices ?? []).entries()) yield absolute(d.path, `linux.devices[${i}].path`, 'a device path');
   yield duplicates(l?.devices, (d) => d.path, (i) => `linux.devices[${i}].path`, 'device');
   for (const key of ['maskedPaths', 'readonlyPaths'] as const) {

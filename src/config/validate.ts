@@ -7,7 +7,7 @@ import { join } from '../sys/path.js';
 import type { ValidationError, Validator } from '../../build/gen/validators.js';
 import { fail } from '../errors.js';
 import { projectRoot } from '../sys/paths.js';
-import { hasBigInt, toValidatable } from './json.js';
+import { hasBigInt, toValidatable, TooDeep } from './json.js';
 
 export type SchemaName = 'config' | 'process' | 'state' | 'features' | 'resources';
 
@@ -51,7 +51,10 @@ function valueAt(data: unknown, pointer: string): unknown {
   return v;
 }
 
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+const show = (v: unknown) => (v === undefined ? 'nothing' : typeof v === 'bigint' ? v.toString() : JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x)));
+
+/** The schema's 64-bit bounds as written (as doubles they print rounded: 18446744073709552000). */
+const exactLimit = (n: number) => (n === 2 ** 64 ? '18446744073709551615' : n === 2 ** 63 ? '9223372036854775807' : n === -(2 ** 63) ? '-9223372036854775808' : String(n));
 
 /** One error as `<path> <rule> (got <value>)`. */
 export function describe(err: ValidationError, data: unknown): { path: string; text: string } {
@@ -69,7 +72,7 @@ export function describe(err: ValidationError, data: unknown): { path: string; t
     case 'type':
       return { path, text: at(`must be ${p.type === 'integer' ? 'an integer' : `of type ${p.type}`} (got ${show(got)})`) };
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
-      return { path, text: at(`must be ${p.comparison} ${p.limit} (got ${show(got)})`) };
+      return { path, text: at(`must be ${p.comparison} ${exactLimit(p.limit as number)} (got ${show(got)})`) };
     case 'pattern':
       return { path, text: at(`must match ${p.pattern} (got ${show(got)})`) };
     case 'additionalProperties':
@@ -86,10 +89,18 @@ export function describe(err: ValidationError, data: unknown): { path: string; t
 /** Validates data (lossless values allowed) against a schema; throws a TsrunError naming the path. */
 export function validate(name: SchemaName, data: unknown, file: string): void {
   const fn = validatorFor(name);
-  const input = hasBigInt(data) ? toValidatable(data) : data;
+  let big: boolean;
+  try {
+    big = hasBigInt(data);
+  } catch (e) {
+    if (e instanceof TooDeep) throw fail(`${file}: ${e.message.length > 120 ? `${e.message.slice(0, 60)}...${e.message.slice(-50)}` : e.message}`);
+    throw e;
+  }
+  const input = big ? toValidatable(data) : data;
   if (fn(input)) return;
   const err = fn.errors![0];
-  const { path, text } = describe(err, input);
+  // The message shows the value as written (an exact BigInt), not its validation stand-in.
+  const { path, text } = describe(err, data);
   throw fail(`${file}: ${text}`, { configPath: undefined, step: `validate ${path}` });
 }
 

@@ -17,20 +17,26 @@ export function runHook(kind: HookKind, index: number, hook: Hook, stateJson: st
   const { spawnSync } = createRequire(__filename)('node:child_process') as typeof import('node:child_process');
   const args = hook.args?.length ? hook.args : [hook.path];
   const r = spawnSync(hook.path, args.slice(1), {
+    // (detached is honoured by spawnSync in Node and Bun, though Node's types leave it out.)
     argv0: args[0],
     env: hook.env ? Object.fromEntries(hook.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])) : process.env,
     cwd: opts.cwd,
     input: stateJson,
     timeout: hook.timeout ? hook.timeout * 1000 : undefined,
     killSignal: 'SIGKILL',
+    // Its own process group, so that a timeout kills what the hook started too (a shell's children).
+    detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
     encoding: 'utf8',
-  });
+  } as Parameters<typeof spawnSync>[2] & { encoding: 'utf8' });
   const where = `hooks.${kind}[${index}]`;
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   const tail = output ? `, output: ${output.slice(-500)}` : '';
   if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') {
-    if ((r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') throw fail(`${kind} hook ${hook.path} timed out after ${hook.timeout}s and was killed`, { configPath: where });
+    if ((r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+      if (r.pid) try { process.kill(-r.pid, 'SIGKILL'); } catch {}
+      throw fail(`${kind} hook ${hook.path} timed out after ${hook.timeout}s and was killed`, { configPath: where });
+    }
     throw fail(`run ${kind} hook ${hook.path}`, { configPath: where, detail: (r.error as Error).message });
   }
   if (r.signal) throw fail(`${kind} hook ${hook.path} was killed by ${r.signal}${tail}`, { configPath: where });

@@ -38,7 +38,8 @@ export function proxyTerminal(master: number): { stop(): Promise<void> } {
     if (stdout.isTTY) try { sys().setWinsize(master, stdout.rows, stdout.columns); } catch {}
   };
   resize();
-  if (stdin.isTTY) (stdin as import('node:tty').ReadStream).setRawMode(true);
+  let saved: Uint8Array | undefined;
+  if (stdin.isTTY) try { saved = sys().makeRaw(0); } catch {}
   const input = new tty.ReadStream(master);
   const output = new tty.WriteStream(master);
   input.on('data', (d) => stdout.write(d));
@@ -60,7 +61,7 @@ export function proxyTerminal(master: number): { stop(): Promise<void> } {
       input.pause();
       drain(master);
       stdout.off('resize', resize);
-      if (stdin.isTTY) (stdin as import('node:tty').ReadStream).setRawMode(false);
+      if (saved) try { sys().restoreTermios(0, saved); } catch {}
       stdin.pause();
       input.destroy();
       output.destroy();

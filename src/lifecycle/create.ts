@@ -20,6 +20,8 @@ import { cgroupManager, cgroupRecord, type CgroupManager } from '../cgroups/mana
 import { cgroupInnerPath } from '../cgroups/path.js';
 import { notApplied } from '../plan/not-applied.js';
 import { phase } from '../io/phases.js';
+import { errnoNumber } from '../sys/errno.js';
+import { detachRootfsBind, topMountId } from './host-mounts.js';
 import { abort, closeRun, converse, helperFds, spawnHelper, type CgroupJoin, type HelperRun } from './helper.js';
 
 export interface CreateOptions {
@@ -44,10 +46,15 @@ export interface CreateOptions {
 
 const O_PATH = 0o10000000;
 
+/** systemd's LISTEN_FDS when they are meant for this process (LISTEN_PID is ours, as sd_listen_fds checks). */
+function listenFds(): number {
+  const listen = Number(process.env.LISTEN_FDS ?? 0);
+  return Number.isInteger(listen) && listen > 0 && Number(process.env.LISTEN_PID) === process.pid ? listen : 0;
+}
+
 /** Number of fds passed through: --preserve-fds plus systemd's LISTEN_FDS (socket activation). */
 export function preservedCount(opts: { preserveFds?: number }): number {
-  const listen = Number(process.env.LISTEN_FDS ?? 0);
-  return (opts.preserveFds ?? 0) + (Number.isInteger(listen) && listen > 0 ? listen : 0);
+  return (opts.preserveFds ?? 0) + listenFds();
 }
 
 /** Whether a network namespace path is the one tsrun itself runs in (same inode). */
@@ -66,7 +73,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
   const problems = launchProblems(bundle.spec, { consoleSocket: opts.consoleSocket, detach: opts.detach, isHostNetns });
   if (problems.length) throw fail(`config.json: ${problems[0].path} ${problems[0].text}`);
   const spec = bundle.spec;
-  const listen = Number(process.env.LISTEN_FDS ?? 0);
+  const listen = listenFds();
   if (listen > 0 && spec.process) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
   const seccomp = compileForSpec(spec);
   if (seccomp?.skipped.length) opts.log.debug(`seccomp: syscalls unknown to libseccomp skipped: ${seccomp.skipped.join(', ')}`);
@@ -129,16 +136,23 @@ export function create(opts: CreateOptions): ContainerRecord {
   };
   let run: HelperRun | undefined;
   let made = false;
+  // Held until create returns: a delete of this id (containerd's after a failed create) waits for it.
+  const unlock = store.lock(id);
   try {
+    // state.json before anything else is made: a create killed at any point after this leaves a
+    // record of what it made (the cgroup, the mounts), which list shows and delete removes.
+    const shared = existingCgroup(cgroup, log);
+    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources, shared);
+    // Without a mount namespace the helper mounts in ours: remember what was at the rootfs before.
+    if (plan.hostMounts) rec.tsrun.hostMounts = { rootfs: plan.hostMounts, before: topMountId(plan.hostMounts) ?? null };
+    store.write(rec);
     // exec reads the container's config from here, as it was at create (lossless: the text itself).
     copyFileSync(join(bundle.dir, 'config.json'), join(dir, 'config.json'));
     // pids.max is set once the init exists (at the ready sync): a limit as low as 0 or 1 would
     // otherwise refuse the helper's own fork into the pid namespace (runc too sets it after).
     const { pids, ...early } = linux?.resources ?? {};
-    const shared = existingCgroup(cgroup, log);
     made = !shared;
     cgroup.create(linux?.resources ? early : undefined, linux?.devices);
-    rec.tsrun.cgroup = cgroupRecord(cgroup, linux?.resources, shared);
     phase('cgroup created');
     run = spawnForCreate(opts, dir, joinAt);
     phase('tsrun-init spawned');
@@ -155,9 +169,20 @@ export function create(opts: CreateOptions): ContainerRecord {
     });
     phase('container set up (tsrun-init done)');
     return rec;
-  } catch (e) {
+  } catch (e0) {
+    let e = e0;
     if (run) abort(run);
+    // The helper's death at setup is most often the memory limit: the kernel's OOM killer says so.
+    const limit = linux?.resources?.memory?.limit;
+    if (e instanceof TsrunError && /^tsrun-init exited before setup/.test(e.fields.what) && limit !== undefined && Number(limit) > 0) {
+      let oom = 0;
+      try { oom = cgroup.oomKills() ?? 0; } catch {}
+      log.debug(`oom kills in the container's cgroup: ${oom}`);
+      if (oom > 0) e = fail(`the container's memory limit of ${limit} bytes is too low: the kernel killed tsrun-init while it set the container up (OOM)`, { configPath: 'linux.resources.memory.limit', hint: 'raise it; setting up a container takes a few MiB' });
+    }
     if (made) try { cgroup.destroy({ force: true }); } catch {}
+    const hm = rec.tsrun.hostMounts as { rootfs: string; before: string | null } | undefined;
+    if (hm) detachRootfsBind(hm.rootfs, hm.before ?? undefined);
     store.remove(id);
     // runtime-spec: a failing prestart, createRuntime or createContainer hook stops the container and
     // the lifecycle goes on at delete, whose poststop hooks run (their failures are warnings).
@@ -170,6 +195,7 @@ export function create(opts: CreateOptions): ContainerRecord {
     throw e instanceof TsrunError ? e : fail('create failed', { detail: e instanceof Error ? e.message : String(e) });
   } finally {
     if (run) closeRun(run);
+    unlock();
   }
 }
 
@@ -224,12 +250,26 @@ export function connectConsole(path: string): number {
   }
 }
 
+/** Writes /proc/<pid>/{uid,gid}_map; the kernel's refusal names the field and what it checks. */
+function writeIdMap(pid: number, kind: 'uid' | 'gid', map: string): void {
+  try {
+    writeFileSync(`/proc/${pid}/${kind}_map`, map);
+  } catch (e) {
+    throw fail(`write the ${kind} map of the user namespace`, {
+      configPath: `linux.${kind}Mappings`,
+      errno: errnoNumber(String((e as { code?: string }).code)),
+      detail: JSON.stringify(map.trim().split('\n')),
+      hint: 'the kernel takes at most 340 ranges that do not overlap and fit in 32 bits',
+    });
+  }
+}
+
 function answerSync(kind: number, bundle: Bundle, plan: InitPlan, rec: ContainerRecord, run: HelperRun, opts: CreateOptions): Uint8Array | undefined {
   const pid = run.pid || run.helperPid;
   switch (kind) {
     case SyncKind.usermap:
-      writeFileSync(`/proc/${run.helperPid}/uid_map`, plan.usermap!.uidMap);
-      writeFileSync(`/proc/${run.helperPid}/gid_map`, plan.usermap!.gidMap);
+      writeIdMap(run.helperPid, 'uid', plan.usermap!.uidMap);
+      writeIdMap(run.helperPid, 'gid', plan.usermap!.gidMap);
       return undefined;
     case SyncKind.timens:
       writeFileSync(`/proc/${run.helperPid}/timens_offsets`, plan.timeOffsets!);

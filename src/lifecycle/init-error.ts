@@ -2,6 +2,7 @@
 // client matching on words) needs: the step in words, the config field, errno text and a hint.
 import { TsrunError } from '../errors.js';
 import type { Step } from '../plan/build.js';
+import { HookKind } from '../plan/ops.gen.js';
 
 const ENOENT = 2;
 const EACCES = 13;
@@ -20,6 +21,16 @@ export function initError(steps: Step[], step: number, errno: number, detail: st
     }
     if (errno === ENOENT) return new TsrunError({ what: `exec: "${file}": stat ${file}`, errno, configPath: s.configPath });
     return new TsrunError({ what: `exec: "${file}"`, errno, configPath: s.configPath });
+  }
+  if (op.op === 'run_hook' && errno === 0) {
+    // A hook that ran and failed: said as for the hooks the runtime runs itself.
+    const kind = op.kind === HookKind.createContainer ? 'createContainer' : 'startContainer';
+    const how = /^exit (\d+)$/.exec(detail) ? `exited with status ${detail.slice(5)}` : /^signal (\d+)$/.test(detail) ? `was killed by signal ${detail.slice(7)}` : detail;
+    return new TsrunError({ what: `${kind} hook ${String(op.path)} ${how}`, configPath: s.configPath });
+  }
+  if (op.op === 'run_hook' && detail === 'timeout') {
+    const kind = op.kind === HookKind.createContainer ? 'createContainer' : 'startContainer';
+    return new TsrunError({ what: `${kind} hook ${String(op.path)} timed out after ${op.timeout}s and was killed`, configPath: s.configPath });
   }
   const fields = { what: s.what, configPath: s.configPath, errno, detail: detail && !s.what.includes(detail) ? detail : undefined } as const;
   return new TsrunError({ ...fields, hint: hintFor(s, errno, detail) });

@@ -11,6 +11,7 @@ import { sys } from '../sys/index.js';
 import { containerPids } from './procs.js';
 import { isSameProcess } from '../state/status.js';
 import { managerFor, storedCgroup } from '../cgroups/manager.js';
+import { detachRootfsBind } from './host-mounts.js';
 
 /** The container's cgroup when it is its own (create made it), else undefined. */
 function ownCgroup(rec: ContainerRecord) {
@@ -18,6 +19,7 @@ function ownCgroup(rec: ContainerRecord) {
 }
 
 const POLLIN = 1;
+const POLLHUP = 0x10;
 const SIGKILL = 9;
 
 interface StoredHooks { poststart?: Hook[]; poststop?: Hook[] }
@@ -80,6 +82,13 @@ export function start(store: StateStore, id: string): void {
       }
       const buf = Buffer.alloc(1);
       if (readSync(fd, buf, 0, 1, null) !== 1) throw fail('the container init closed exec.fifo without starting');
+      // As runc (it reads the fifo to EOF): the init's end closes at its execve, so from here on the
+      // container's process runs, and poststart hooks come strictly after it started.
+      for (let i = 0; i < 100; i++) {
+        const [fifoEv, pidEv] = n.poll([fd, pidfd], POLLIN, 100);
+        if (pidEv & POLLIN || (fifoEv & POLLHUP)) break;
+        if (fifoEv & POLLIN && readSync(fd, buf, 0, 1, null) === 0) break;
+      }
     } finally {
       closeSync(fd);
       closeSync(pidfd);
@@ -156,16 +165,45 @@ function pruneDefaultParents(paths: Record<string, string>): void {
   }
 }
 
+/**
+ * <root>/<id> without state.json: a create is writing its first state right now (the lock waits for
+ * it), or one was killed before it made anything but the directory, which is then removed.
+ */
+function removeBareDir(store: StateStore, id: string, force: boolean, log: Logger): void {
+  let unlock: () => void;
+  try {
+    unlock = store.lock(id);
+  } catch {
+    return; // removed meanwhile
+  }
+  const now = store.exists(id);
+  try {
+    if (!now) store.remove(id);
+  } finally {
+    unlock();
+  }
+  if (now) destroy(store, id, force, log);
+}
+
 /** Removes a container: kills it first when forced (or when only created), runs poststop hooks. */
 export function destroy(store: StateStore, id: string, force: boolean, log: Logger): void {
   if (!store.exists(id)) {
+    if (store.hasDir(id)) return removeBareDir(store, id, force, log);
     // The containerd shim runs `delete --force` after every task, usually on a deleted container.
     if (force) return;
     throw notExist(id);
   }
   const unlock = store.lock(id);
   try {
-    const rec = store.read(id);
+    let rec: ContainerRecord;
+    try {
+      rec = store.read(id);
+    } catch (e) {
+      // A damaged state.json: --force removes what is left of the directory (nothing else is known).
+      if (!force || !/is damaged/.test((e as Error).message)) throw e;
+      store.remove(id);
+      return;
+    }
     const status = store.status(rec);
     if (status !== 'stopped') {
       if (status !== 'created' && status !== 'creating' && !force) throw fail(`cannot delete container ${id} that is not stopped: ${status}`, { hint: 'stop it with tsrun kill, or use delete --force' });
@@ -177,6 +215,8 @@ export function destroy(store: StateStore, id: string, force: boolean, log: Logg
         closeSync(pidfd);
       }
     }
+    const hm = rec.tsrun.hostMounts as { rootfs: string; before: string | null } | undefined;
+    if (hm) detachRootfsBind(hm.rootfs, hm.before ?? undefined);
     const cgroup = managerFor(rec, log);
     if (cgroup && storedCgroup(rec)?.shared) {
       // Not the container's own: removed only when nobody is left in it.

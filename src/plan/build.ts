@@ -57,6 +57,8 @@ export interface PlanInput {
 
 export interface InitPlan {
   steps: Step[];
+  /** No mount namespace: the mounts live in tsrun's own under this path, detached at delete. */
+  hostMounts?: string;
   /** Things the plan could not do as asked and that the spec says to warn about, not fail. */
   warnings?: string[];
   /** The runtime writes the id maps when the helper asks (sync usermap). */
@@ -149,11 +151,18 @@ export function buildPlan(input: PlanInput): InitPlan {
   const proc = spec.process;
   if (!proc) throw fail('config.json has no process: there is nothing to run', { configPath: 'process' });
   const w = new PlanWriter();
-  const plan: InitPlan = { steps: w.steps, warnings: [], runtimeHooks: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length) };
+  // The hooks sync also brings the state JSON that createContainer hooks read on stdin.
+  const plan: InitPlan = { steps: w.steps, warnings: [], runtimeHooks: !!(spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length || spec.hooks?.createContainer?.length) };
   const namespaces = linux.namespaces ?? [];
   const nsOf = (t: NamespaceType) => namespaces.find((n) => n.type === t);
   const nsPath = (t: NamespaceType) => `linux.namespaces[${namespaces.findIndex((n) => n.type === t)}]`;
-  if (!nsOf('mount')) throw fail('a mount namespace is required: tsrun builds the root filesystem in it', { configPath: 'linux.namespaces', hint: 'add {"type": "mount"}' });
+  // Without a mount namespace the container inherits tsrun's (runtime-spec: a namespace not listed is
+  // the runtime's), as with runc: its mounts are made there, under the root filesystem bound on
+  // itself and made private (runc makes the caller's whole / rslave; tsrun leaves it alone), and it is
+  // jailed with chroot. delete detaches them all (runc leaves them).
+  const ownMountNs = !!nsOf('mount');
+  if (!ownMountNs) plan.hostMounts = input.rootfs;
+  if (!ownMountNs) plan.warnings!.push(`there is no mount namespace (linux.namespaces): the container's mounts are made in tsrun's own, under ${input.rootfs}, until delete`);
 
   cgroupJoinSteps(w, input.fds.cgroupJoins);
   initialAffinitySteps(w, spec);
@@ -236,14 +245,19 @@ export function buildPlan(input: PlanInput): InitPlan {
     w.add({ op: 'join_keyring', name: `_ses.${input.id}`, permSet: userNs ? 0x8 : 0x80000 }, 'join a new session keyring (--no-new-keyring keeps the caller\'s)');
   }
 
-  const readonlyLater = rootfsSteps(w, input, !!(userNs), held);
-  if (plan.runtimeHooks) w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks', spec.hooks?.prestart?.length ? 'hooks.prestart' : 'hooks.createRuntime');
+  const readonlyLater = rootfsSteps(w, input, !!(userNs), held, ownMountNs);
+  if (plan.runtimeHooks) {
+    const field = spec.hooks?.prestart?.length ? 'hooks.prestart' : spec.hooks?.createRuntime?.length ? 'hooks.createRuntime' : 'hooks.createContainer';
+    w.add({ op: 'sync', kind: SyncKind.hooks }, 'run prestart and createRuntime hooks (and get the state for createContainer hooks)', field);
+  }
   // runc runs createContainer hooks with the root filesystem as their working directory.
   if (spec.hooks?.createContainer?.length) w.add({ op: 'chdir_root' }, 'change to the root filesystem (the createContainer hooks\' working directory)', 'hooks.createContainer');
   for (const [i, h] of (spec.hooks?.createContainer ?? []).entries()) {
     w.add({ op: 'run_hook', kind: HookKind.createContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run createContainer hook ${h.path}`, `hooks.createContainer[${i}]`);
   }
-  if (input.noPivot) {
+  if (!ownMountNs) {
+    w.add({ op: 'chroot_root' }, 'chroot into the root filesystem (no mount namespace to pivot_root in)', 'root.path');
+  } else if (input.noPivot) {
     // Under a chroot the host's own proc and sysfs stay in the namespace, and with them the kernel
     // would let the container mount an unmasked procfs: remove them first (as runc does).
     for (const p of input.host.procSysMounts ?? []) {
@@ -271,8 +285,14 @@ export function buildPlan(input: PlanInput): InitPlan {
   // The root mount's own propagation, once everything is mounted (the mounts keep their own options).
   const rprop = spec.linux?.rootfsPropagation;
   if (rprop) {
-    const flag = parseMountOptions([rprop]).propagation[0] & ~MS.REC;
+    // Recursively, as runc's result: every mount of the container then has that propagation.
+    const flag = parseMountOptions([rprop]).propagation[0] | MS.REC;
     w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: flag, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `make the container's / ${rprop}`, 'linux.rootfsPropagation');
+    // A mount's own propagation option still wins over it (runc applies it after the rootfs's).
+    for (const [i, m] of (spec.mounts ?? []).entries()) {
+      const dest = m.destination.startsWith('/') ? m.destination : `/${m.destination}`;
+      for (const p of parseMountOptions(m.options).propagation) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: p, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `set propagation ${flagNames(p)} on ${dest} again`, `mounts[${i}].options`);
+    }
   }
   if (spec.linux?.intelRdt) throw fail('Intel RDT (linux.intelRdt) is not supported by this version of tsrun', { configPath: 'linux.intelRdt', hint: 'remove the field' });
 
@@ -287,8 +307,11 @@ export function buildPlan(input: PlanInput): InitPlan {
 function lsmSteps(w: PlanWriter, input: PlanInput, warnings: string[]): void {
   const proc = input.spec.process!;
   const lsm = input.host.lsm ?? { apparmor: false, selinux: false };
-  if (proc.apparmorProfile) {
-    if (!lsm.apparmor) throw fail(`AppArmor profile "${proc.apparmorProfile}" requested, but AppArmor is not enabled on this host`, { configPath: 'process.apparmorProfile', hint: 'remove the field, or run on a host with AppArmor' });
+  // Without AppArmor a profile cannot be applied: as crun, the container runs without one, and tsrun
+  // warns (clients ask for a profile only where the host has AppArmor; such a config was made elsewhere).
+  if (proc.apparmorProfile && !lsm.apparmor) {
+    warnings.push(`process.apparmorProfile "${proc.apparmorProfile}" is not applied: AppArmor is not enabled on this host`);
+  } else if (proc.apparmorProfile) {
     w.add({ op: 'write_file', path: '/proc/self/attr/apparmor/exec', data: `exec ${proc.apparmorProfile}` }, `switch to the AppArmor profile "${proc.apparmorProfile}" at exec`, 'process.apparmorProfile');
   }
   if (proc.selinuxLabel) {
@@ -313,7 +336,7 @@ function bindSource(input: PlanInput, m: Mount): string {
 const MAX_HELD = 16;
 
 /** Mounts, devices and links of the root filesystem; returns the read-only remounts to do at the end. */
-function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, held: Map<number, number>): Step[] {
+function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, held: Map<number, number>, ownMountNs: boolean): Step[] {
   const { spec, rootfs } = input;
   const linux = spec.linux ?? {};
   // Setup always runs with / rslave (nothing propagates to the host, and pivot_root refuses a shared
@@ -322,10 +345,12 @@ function rootfsSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, held: M
     ({ op: 'mount', source, target, fstype, flags, data, inRoot, mkdir, mode, held: 0 });
 
   // Nothing mounted in the container may propagate back to the host.
-  w.add(mnt('', '/', '', MS.SLAVE | MS.REC, '', 0, MkdirKind.none), 'make / rslave in the container\'s mount namespace');
+  if (ownMountNs) w.add(mnt('', '/', '', MS.SLAVE | MS.REC, '', 0, MkdirKind.none), 'make / rslave in the container\'s mount namespace');
   const later: Step[] = [];
   // pivot_root needs the new root to be a mount point.
   w.add(mnt(rootfs, rootfs, '', MS.BIND | MS.REC, '', 0, MkdirKind.none), `bind the root filesystem ${rootfs} on itself`, 'root.path');
+  // In tsrun's own mount namespace, only that bind (and what is mounted under it) is made private.
+  if (!ownMountNs) w.add(mnt('', rootfs, '', MS.PRIVATE | MS.REC, '', 0, MkdirKind.none), `make the root filesystem's bind private (nothing propagates to or from tsrun's mount namespace)`, 'linux.namespaces');
   w.add({ op: 'open_root', path: rootfs }, `open the root filesystem ${rootfs}`, 'root.path');
 
   const mounts = spec.mounts ?? [];
@@ -412,12 +437,16 @@ function cgroupMountSteps(w: PlanWriter, input: PlanInput, m: Mount, flags: numb
     one({ op: 'mount', source: 'cgroup2', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, v2, dest, label);
     return;
   }
+  // mode=755 as runc gives it (runc 1.2+ puts the covered directory's mode first, and this one wins;
+  // 1.1.5 chmod-ed the tmpfs to 0555 afterwards, overriding it).
   w.add({ op: 'mount', source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: (flags & ~MS.RDONLY) | guard, data: 'mode=755', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, `${label} (a tmpfs holding the v1 hierarchies)`, path);
   for (const h of hier) {
     const name = h.mountpoint.slice(h.mountpoint.lastIndexOf('/') + 1);
     const dir = `${dest}/${name}`;
     const data = h.options.startsWith('name=') ? `none,${h.options}` : h.options;
-    one({ op: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: flags | guard, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, h.mountpoint, dir, `mount the cgroup v1 hierarchy ${h.options} on ${dir}`);
+    // (runc names a named hierarchy's mount after it: source "systemd" for name=systemd.)
+    const source = h.options.startsWith('name=') ? h.options.slice(5) : 'cgroup';
+    one({ op: 'mount', source, target: dir, fstype: 'cgroup', flags: flags | guard, data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, h.mountpoint, dir, `mount the cgroup v1 hierarchy ${h.options} on ${dir}`);
     // cpu,cpuacct is also reachable as cpu and cpuacct, as on the host.
     if (name.includes(',')) for (const part of name.split(',')) w.add({ op: 'symlink', target: name, path: `${dest}/${part}` }, `link ${dest}/${part} to ${name}`, path);
   }
@@ -444,7 +473,9 @@ function deviceSteps(w: PlanWriter, input: PlanInput, inUserns: boolean, devpts:
   }
   const links: [string, string][] = [['/proc/self/fd', '/dev/fd'], ['/proc/self/fd/0', '/dev/stdin'], ['/proc/self/fd/1', '/dev/stdout'], ['/proc/self/fd/2', '/dev/stderr']];
   if (input.host.procKcore) links.push(['/proc/kcore', '/dev/core']);
-  if (devpts) links.push(['pts/ptmx', '/dev/ptmx']);
+  // As runc's setupPtmx: whenever tsrun sets up /dev (an existing /dev/ptmx is left alone).
+  void devpts;
+  links.push(['pts/ptmx', '/dev/ptmx']);
   for (const [target, path] of links) w.add({ op: 'symlink', target, path }, `link ${path} to ${target}`);
 }
 

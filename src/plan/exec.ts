@@ -39,13 +39,14 @@ export function buildExecPlan(input: ExecPlanInput): InitPlan {
   w.add({ op: 'set_dumpable', on: 0 }, 'make the helper non-dumpable');
   // The container's root as the init sees it, taken before joining: the mount namespace's root mount
   // is not always it (a host that runs chrooted, e.g. over an initramfs).
-  if (types.has('mount')) w.add({ op: 'open_root', path: `/proc/${input.initPid}/root` }, 'open the container\'s root (from its init)');
+  // (Without a mount namespace of its own the container is a chroot in tsrun's: the same root, entered the same way.)
+  w.add({ op: 'open_root', path: `/proc/${input.initPid}/root` }, 'open the container\'s root (from its init)');
   for (const t of ORDER) {
     if (!types.has(t)) continue;
     const path = `/proc/${input.initPid}/ns/${NS_PROC_NAME[t]}`;
     w.add({ op: 'setns', path, nstype: NS_FLAGS[t] }, `join the container's ${t} namespace (${path})`);
   }
-  if (types.has('mount')) w.add({ op: 'chroot_root' }, 'enter the container\'s root');
+  w.add({ op: 'chroot_root' }, 'enter the container\'s root');
   if (types.has('pid') || types.has('time')) w.add({ op: 'fork' }, 'fork into the container\'s pid namespace');
   else w.add({ op: 'report_pid' }, 'report the process pid');
   w.add({ op: 'setsid' }, 'start a new session');

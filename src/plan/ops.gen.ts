@@ -137,9 +137,9 @@ export interface Op_run_hook { op: "run_hook"; kind: number | bigint; path: stri
 export interface Op_close_fds { op: "close_fds"; from: number | bigint; }
 /** close the runtime channel: the runtime sees EOF and knows setup is complete */
 export interface Op_close_channel { op: "close_channel"; }
-/** open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading); keep=0: write '0', close both; keep=1: keep the opened fifo for fifo_done (startContainer hooks run in between, so start can fail when one does) */
+/** open('/proc/self/fd/<fd>', O_WRONLY|O_CLOEXEC) (blocks until 'start' opens the fifo for reading), close the O_PATH fd; keep=0: fifo_done at once; keep=1: keep the opened fifo for fifo_done (startContainer hooks run in between, so start can fail when one does) */
 export interface Op_wait_fifo { op: "wait_fifo"; fd: number | bigint; keep: number | bigint; }
-/** write '0' to the fifo kept by wait_fifo and close it: start returns */
+/** write '0' to the fifo kept by wait_fifo and keep it open: it is close-on-exec, so start sees EOF when the process has been exec'd */
 export interface Op_fifo_done { op: "fifo_done"; }
 /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name) gives the container its own session keyring; then, unless perm_set is 0 (exec joins the existing one as it is), its permissions (read with KEYCTL_DESCRIBE) get perm_set added (KEYCTL_SETPERM). ENOSYS/EPERM from a kernel without keys or a restricted keyctl is not an error (runc tolerates it too) */
 export interface Op_join_keyring { op: "join_keyring"; name: string | Uint8Array; permSet: number | bigint; }

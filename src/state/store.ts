@@ -50,15 +50,21 @@ const ID_RE = /^[\w+.-]+$/;
 export function stateJson(rec: ContainerRecord, status: string): string {
   // As runc: annotations only when there are any.
   const annotations = rec.annotations && Object.keys(rec.annotations).length ? { annotations: rec.annotations } : {};
-  return JSON.stringify({ ociVersion: rec.ociVersion, id: rec.id, status, pid: rec.pid, bundle: rec.bundle, ...annotations });
+  // pid only while there is a process (runc's omitempty): a stopped container's old pid may be reused.
+  const pid = status === 'stopped' || !rec.pid ? {} : { pid: rec.pid };
+  return JSON.stringify({ ociVersion: rec.ociVersion, id: rec.id, status, ...pid, bundle: rec.bundle, ...annotations });
 }
 
 export function validateId(id: string): void {
   if (!id) throw fail('container id cannot be empty');
-  if (!ID_RE.test(id) || id === '.' || id === '..' || id.length > 1024) {
-    throw fail(`invalid container id "${id}"`, { hint: 'an id is made of letters, digits, "_", "+", "-" and ".", and is not "." or ".."' });
+  if (id.length > 1024) throw fail(`invalid container id "${id.slice(0, 32)}...": it is ${id.length} characters long`, { hint: 'an id has at most 1024 characters' });
+  if (!ID_RE.test(id) || id === '.' || id === '..') {
+    // JSON quoting: a newline or control character in the id must not break the log line.
+    throw fail(`invalid container id ${JSON.stringify(id)}`, { hint: 'an id is made of letters, digits, "_", "+", "-" and ".", and is not "." or ".."' });
   }
 }
+
+const damaged = (id: string, why: string) => fail(`the state of container "${id}" is damaged (${why})`, { hint: `remove it with tsrun delete --force ${id}` });
 
 export class StateStore {
   constructor(readonly root: string) {}
@@ -70,6 +76,11 @@ export class StateStore {
 
   exists(id: string): boolean {
     return existsSync(join(this.dir(id), 'state.json'));
+  }
+
+  /** Whether <root>/<id> is there at all (a create killed before its first state.json leaves it bare). */
+  hasDir(id: string): boolean {
+    return existsSync(this.dir(id));
   }
 
   /** Creates <root>/<id> exclusively: two creates of one id cannot both succeed. */
@@ -115,7 +126,17 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') throw notExist(id);
       throw e;
     }
-    return JSON.parse(text) as ContainerRecord;
+    let rec: ContainerRecord;
+    try {
+      rec = JSON.parse(text) as ContainerRecord;
+    } catch {
+      throw damaged(id, 'it is not JSON');
+    }
+    // Only tsrun writes this file, but a disk or a person may damage it: say so instead of a TypeError.
+    if (!rec || typeof rec !== 'object' || rec.id !== id || typeof rec.pid !== 'number' || typeof rec.status !== 'string' || !rec.tsrun || typeof rec.tsrun !== 'object') {
+      throw damaged(id, 'fields are missing');
+    }
+    return rec;
   }
 
   /** Atomic replace: a reader sees the old or the new file, never a torn or mixed one. */
@@ -136,7 +157,7 @@ export class StateStore {
     rmSync(this.dir(id), { recursive: true, force: true });
   }
 
-  /** Ids of every container under the root, sorted. */
+  /** Ids of every container directory under the root, sorted (leftovers of a killed create included). */
   list(): string[] {
     let names: string[];
     try {
@@ -145,7 +166,7 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
-    return names.filter((n) => ID_RE.test(n) && n !== '.' && n !== '..' && existsSync(join(this.root, n, 'state.json'))).sort();
+    return names.filter((n) => ID_RE.test(n) && n !== '.' && n !== '..').sort();
   }
 
   /** The live status: from the stored pid and start time, and the exec fifo (present until start). */

@@ -47,6 +47,8 @@ export interface Native {
   readdir(path: string): [string[], number[]];
   mkdir(path: string, mode: number): void;
   rmdir(path: string): void;
+  /** umount2(2). */
+  umount2(path: string, flags: number): void;
   unlink(path: string): void;
   chmod(path: string, mode: number): void;
   rename(from: string, to: string): void;
@@ -89,6 +91,9 @@ export interface Native {
   sendFdTo(path: string, payload: string, fd: number): void;
   /** Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it (BPF_F_ALLOW_MULTI) to a cgroup v2 dir fd. */
   attachDeviceFilter(insns: Uint8Array, cgroupFd: number): void;
+  /** cfmakeraw on a terminal; returns the previous termios for restoreTermios. */
+  makeRaw(fd: number): Uint8Array;
+  restoreTermios(fd: number, saved: Uint8Array): void;
   /** ioctl(TIOCSWINSZ). */
   setWinsize(fd: number, rows: number, cols: number): void;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1). */

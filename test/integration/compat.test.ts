@@ -72,10 +72,10 @@ describe.skipIf(skip || !which('runc'))('configs runc writes', () => {
 
 describe.skipIf(skip)('the container runc would give', () => {
   it('unknown capability names are ignored with a warning (runc 1.2+)', () => {
-    const r = runSh('unknown-cap', 'grep CapBnd /proc/self/status', (s) => { s.process!.capabilities!.bounding!.push('CAP_FLY_AWAY'); });
+    const r = runSh('unknown-cap', 'grep CapBnd /proc/self/status', (s) => { s.process!.capabilities!.bounding!.push('CAP_FLY_AWAY', 'cap_kill', 'NET_ADMIN'); });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('CapBnd:\t0000000020000420\n');
-    expect(r.warnings).toMatch(/ignoring unknown capabilities: CAP_FLY_AWAY/);
+    expect(r.warnings).toMatch(/ignoring unknown capabilities: CAP_FLY_AWAY, cap_kill, NET_ADMIN/);
   });
 
   it('a new network namespace has its loopback up', () => {
@@ -305,5 +305,102 @@ describe.skipIf(skip)('resources and sysctls as runc applies them', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/linux.sysctl\["net.ipv4.ip_forward"\].*not allowed in the host network namespace/);
+  });
+});
+
+describe.skipIf(skip)('a config without a mount namespace', () => {
+  it('inherits tsrun\'s mount namespace, jails with chroot, and delete detaches every mount it made', () => {
+    const b = sb.bundle('nomnt', ['sleep', '1000'], (s) => { s.linux!.namespaces = []; delete s.hostname; });
+    // In a private mount namespace of the test's own, which stands for "tsrun's".
+    const script = [
+      'set -e', 'count() { wc -l < /proc/self/mountinfo; }', 'before=$(count)',
+      `"${TSRUN}" --root "${sb.root}" run -d -b "${b}" nomnt-c 2>/dev/null`,
+      'during=$(count)',
+      `[ "$("${TSRUN}" --root "${sb.root}" exec nomnt-c readlink /proc/self/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ] && echo same-mount-ns`,
+      `"${TSRUN}" --root "${sb.root}" exec nomnt-c sh -c 'test -e /bin/busybox && test ! -e /work && echo jailed'`,
+      `"${TSRUN}" --root "${sb.root}" delete --force nomnt-c`,
+      'after=$(count)', '[ "$during" -gt "$before" ] && [ "$after" = "$before" ] && echo detached',
+    ].join('\n');
+    writeFileSync(join(sb.dir, 'nomnt.sh'), script);
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', join(sb.dir, 'nomnt.sh')], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('same-mount-ns\njailed\ndetached\n');
+  });
+});
+
+describe.skipIf(skip)('interrupted work and bad input', () => {
+  const listed = () => sb.run(['list', '-f', 'json']).stdout;
+
+  it('a create killed half-way leaves a container that list shows and delete --force removes with its cgroup and helper', async () => {
+    const { spawn } = await import('node:child_process');
+    const b = sb.bundle('killed', ['true'], (s) => { s.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', `touch ${sb.dir}/in-hook; sleep 30`] }] }; });
+    const p = spawn(TSRUN, ['--root', sb.root, 'create', '-b', b, 'killed-c'], { stdio: 'ignore' });
+    while (spawnSync('test', ['-e', join(sb.dir, 'in-hook')]).status !== 0) await new Promise((r) => setTimeout(r, 10));
+    const rec = JSON.parse(readFileSync(join(sb.root, 'killed-c/state.json'), 'utf8'));
+    const cgroups: string[] = Object.values(rec.tsrun.cgroup.paths);
+    p.kill('SIGKILL');
+    await new Promise((r) => p.on('close', r));
+    expect(JSON.parse(listed())).toEqual([expect.objectContaining({ id: 'killed-c', status: 'stopped' })]);
+    // Not blocked: the id is taken until the leftover is deleted, and then free again.
+    expect(sb.run(['create', '-b', b, 'killed-c'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/already exists/) });
+    expect(sb.run(['delete', '--force', 'killed-c']).code).toBe(0);
+    expect(listed()).toBe('null\n');
+    for (const d of cgroups) expect(spawnSync('test', ['-e', d]).status).toBe(1);
+    // A directory without any state (killed before its first write) is shown and removed too.
+    mkdirSync(join(sb.root, 'bare-c'));
+    expect(JSON.parse(listed())).toEqual([expect.objectContaining({ id: 'bare-c', status: 'stopped' })]);
+    expect(sb.run(['delete', '--force', 'bare-c']).code).toBe(0);
+    expect(listed()).toBe('null\n');
+  });
+
+  it('a hook that times out is killed with everything it started', () => {
+    const marker = `tsrun-hook-child-${process.pid}`;
+    const b = sb.bundle('hook-timeout', ['true'], (s) => {
+      s.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', `(exec -a ${marker} sleep 60) & sleep 60`], timeout: 1 }] };
+    });
+    const r = sb.run(['run', '-b', b, 'hook-timeout-c']);
+    expect(r.stderr).toMatch(/prestart hook \/bin\/sh timed out after 1s/);
+    spawnSync('sleep', ['0.2']);
+    expect(spawnSync('pgrep', ['-f', marker]).status).toBe(1);
+  });
+
+  it('a damaged state.json, missing process.args, too deep nesting and a 2^64 rlimit each give one clear error', () => {
+    mkdirSync(join(sb.root, 'damaged-c'), { recursive: true });
+    writeFileSync(join(sb.root, 'damaged-c/state.json'), '{}');
+    expect(sb.run(['state', 'damaged-c'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/state of container "damaged-c" is damaged .*tsrun delete --force damaged-c/) });
+    expect(sb.run(['delete', '--force', 'damaged-c']).code).toBe(0);
+    const config = (name: string, edit: (text: string) => string) => {
+      const b = sb.bundle(name, ['true']);
+      writeFileSync(join(b, 'config.json'), edit(readFileSync(join(b, 'config.json'), 'utf8')));
+      return sb.run(['run', '-b', b, `${name}-c`]);
+    };
+    expect(config('noargs', (t) => JSON.stringify({ ...JSON.parse(t), process: { ...JSON.parse(t).process, args: undefined } }))).toMatchObject({ code: 1, stderr: expect.stringMatching(/config.json: process.args is required/) });
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    expect(config('deep', (t) => t.replace(/^\{/, `{"x-deep": ${deep},`))).toMatchObject({ code: 1, stderr: expect.stringMatching(/nested deeper than 64 levels/) });
+    expect(config('rlimit64', (t) => t.replace(/"soft": 1024/, '"soft": 18446744073709551616'))).toMatchObject({ code: 1, stderr: expect.stringMatching(/process.rlimits\[0\].soft must be <= 18446744073709551615 \(got 18446744073709551616\)/) });
+  });
+
+  it('setup failures name their step and field: a memory limit too low, a refused uid map, a failing createContainer hook, a bad id', () => {
+    expect(runSh('lowmem', 'true', (s) => { s.linux!.resources!.memory = { limit: 200000 }; })).toMatchObject({ code: 1, stderr: expect.stringMatching(/memory limit of 200000 bytes is too low.*\(linux.resources.memory.limit\)/) });
+    expect(runSh('badmap', 'true', (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 1000 }, { containerID: 500, hostID: 300000, size: 1000 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
+    })).toMatchObject({ code: 1, stderr: expect.stringMatching(/write the uid map of the user namespace \(linux.uidMappings\): invalid argument/) });
+    expect(runSh('cchook', 'true', (s) => { s.hooks = { createContainer: [{ path: '/bin/false' }] }; })).toMatchObject({ code: 1, stderr: expect.stringMatching(/createContainer hook \/bin\/false exited with status 1 \(hooks.createContainer\[0\]\)/) });
+    const b = sb.bundle('badid', ['true']);
+    expect(sb.run(['run', '-b', b, 'a\nb'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^invalid container id "a\\nb"/) });
+    expect(sb.run(['run', '-b', b, 'x'.repeat(1100)])).toMatchObject({ code: 1, stderr: expect.stringMatching(/1100 characters long/) });
+    expect(listed()).toBe('null\n');
+  });
+});
+
+describe.skipIf(skip)('socket activation', () => {
+  it('LISTEN_FDS is passed on only when LISTEN_PID is tsrun\'s own pid (sd_listen_fds), as runc', () => {
+    const b = sb.bundle('listen', ['sh', '-c', 'ls /proc/self/fd | sort -n | tr "\\n" " "; echo "LISTEN_FDS=$LISTEN_FDS"']);
+    const run = (pid: string) => spawnSync('sh', ['-c', `exec 3</etc/hostname; LISTEN_FDS=1 LISTEN_PID=${pid} exec "${TSRUN}" --root "${sb.root}" run -b "${b}" listen-c`], { encoding: 'utf8' });
+    expect(run('$$').stdout).toBe('0 1 2 3 4 LISTEN_FDS=1\n');
+    expect(run('1').stdout).toBe('0 1 2 3 LISTEN_FDS=\n');
   });
 });

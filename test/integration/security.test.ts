@@ -1,5 +1,5 @@
 // Process security as the container sees it, and the known runtime escapes (each test names its CVE).
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRoot, skipReason, which } from '../helpers/env.js';
@@ -74,11 +74,16 @@ describe.skipIf(skip)('process security fields', () => {
     expect(r.stdout).toMatch(/CapBnd:\s+0000000000200020/); // KILL | SYS_ADMIN
   });
 
-  it('asking for an LSM the host does not have is an error naming the field', () => {
-    const b = sb.bundle('b', ['true'], (s) => (s.process!.apparmorProfile = 'docker-default'));
+  it('an AppArmor profile on a host without AppArmor is skipped with a warning (as crun); an SELinux label is an error (as runc)', () => {
     const lsm = (() => { try { return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y'; } catch { return false; } })();
     if (lsm) return;
-    expect(sb.run(['create', '-b', b, 's6']).stderr).toMatch(/AppArmor is not enabled on this host \(process.apparmorProfile\)/);
+    const b = sb.bundle('b', ['true'], (s) => (s.process!.apparmorProfile = 'docker-default'));
+    const r = sb.run(['run', '-b', b, 's6']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.warnings).toMatch(/process.apparmorProfile "docker-default" is not applied: AppArmor is not enabled on this host/);
+    if (existsSync('/sys/fs/selinux/enforce')) return;
+    const c = sb.bundle('c', ['true'], (s) => (s.process!.selinuxLabel = 'system_u:system_r:container_t:s0'));
+    expect(sb.run(['create', '-b', c, 's7']).stderr).toMatch(/SELinux is not enabled on this host \(process.selinuxLabel\)/);
   });
 });
 

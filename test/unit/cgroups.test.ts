@@ -109,6 +109,12 @@ describe('device rules', () => {
     ]);
     expect(rules.map((r) => r.allow).slice(0, 4)).toEqual([false, true, false, true]);
   });
+  it('starts from deny-all when the config has no rules (runc\'s whitelist), without a duplicate when it does', () => {
+    expect(deviceRules(undefined).map(ruleString)[0]).toBe('a *:* rwm');
+    expect(deviceRules(undefined)[0].allow).toBe(false);
+    expect(deviceRules([{ allow: false, access: 'rwm' }]).filter((r) => r.type === 'a').length).toBe(1);
+    expect(deviceRules([{ allow: true, access: 'rwm' }]).map((r) => `${r.allow} ${ruleString(r)}`).slice(0, 2)).toEqual(['false a *:* rwm', 'true a *:* rwm']);
+  });
   it('drops a default whose path linux.devices redefines, as runc does', () => {
     const rules = deviceRules([], [{ path: '/dev/null', type: 'c', major: 1, minor: 3 }]);
     expect(rules.map(ruleString)).not.toContain('c 1:3 rwm');

@@ -154,8 +154,14 @@ describe('launch plan', () => {
     expect(p.warnings!.join('\n')).toMatch(/ambient: cannot raise CAP_AUDIT_WRITE: an ambient capability must also be in the permitted and inheritable sets/);
   });
 
-  it('requires a mount namespace and a process', () => {
-    expect(() => plan((s) => (s.linux!.namespaces = [{ type: 'pid' }]))).toThrow(/a mount namespace is required/);
+  it('without a mount namespace: mounts under the rootfs bind made private, a chroot, / left alone; a process is required', () => {
+    const p = plan((s) => (s.linux!.namespaces = [{ type: 'pid' }]));
+    const o = ops(p);
+    expect(o).toContain('chroot_root');
+    expect(o).not.toContain('pivot_root');
+    expect(p.steps.some((s) => s.op.op === 'mount' && s.op.target === '/' && !s.op.inRoot)).toBe(false);
+    expect(p.steps.find((s) => s.op.op === 'mount' && s.op.target === '/b/rootfs' && (Number(s.op.flags) & MS.PRIVATE))).toBeTruthy();
+    expect(p.hostMounts).toBe('/b/rootfs');
     expect(() => plan((s) => delete s.process)).toThrow(/nothing to run/);
   });
 

@@ -130,7 +130,7 @@ export function eventsCmd(ctx: Ctx): Promise<number> {
 export function psCmd(ctx: Ctx): Promise<number> {
   return withContext(ctx, 'ps', () => {
     const format = String(ctx.flags.format ?? 'table');
-    if (format !== 'table' && format !== 'json') throw fail('invalid format option');
+    if (format !== 'table' && format !== 'json') throw fail(`invalid format option "${format}": use table or json`);
     const rec = ctx.store.read(ctx.args[0]);
     const mgr = managerFor(rec, ctx.log);
     const pids = mgr?.exists() ? mgr.pids() : [];

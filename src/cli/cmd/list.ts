@@ -23,6 +23,11 @@ export default function list(ctx: Ctx): number {
   const states: PublicState[] = [];
   for (const id of ctx.store.list()) {
     try {
+      if (!ctx.store.exists(id)) {
+        // What a create killed before its first state.json left: stopped, for delete to remove.
+        states.push({ ociVersion: '', id, pid: 0, status: 'stopped', bundle: '', rootfs: '', created: '', owner: userName(ctx.store.ownerUid(id)) });
+        continue;
+      }
       const rec = ctx.store.read(id);
       states.push({ ...ctx.store.publicState(rec), owner: userName(ctx.store.ownerUid(id)) });
     } catch {

@@ -9,7 +9,7 @@ export type Uint32 = number;
  */
 export type Uint64 = number | bigint;
 /**
- * A Linux capability name as in capabilities(7), e.g. CAP_CHOWN.
+ * A Linux capability name as in capabilities(7), e.g. CAP_CHOWN; names tsrun does not know are ignored with a warning (runc 1.2+).
  */
 export type Capability = string;
 /**
