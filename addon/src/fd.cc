@@ -1,8 +1,10 @@
 // File descriptor wrappers: mkfifo, open, flock, socketpair, connectUnix. Every fd we create is
 // O_CLOEXEC: only spawn() decides what a child inherits.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -12,6 +14,24 @@
 #include "addon.h"
 
 namespace tsrun {
+
+// close_range(from, ~0, CLOSE_RANGE_CLOEXEC): fds the runtime's caller left open (and not
+// close-on-exec) must not reach the hooks it runs. Falls back to fcntl over /proc/self/fd.
+static Napi::Value CloexecFrom(const Napi::CallbackInfo &info) {
+  int64_t from;
+  if (!ArgInt(info, 0, &from)) return info.Env().Undefined();
+  if (syscall(436 /* close_range */, (unsigned)from, ~0U, 1U << 2 /* CLOSE_RANGE_CLOEXEC */) == 0) return info.Env().Undefined();
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return ThrowErrno(info.Env(), errno, "opendir", "/proc/self/fd");
+  int self = dirfd(d);
+  for (struct dirent *e; (e = readdir(d));) {
+    char *end;
+    long fd = strtol(e->d_name, &end, 10);
+    if (*end == 0 && e->d_name[0] && fd >= from && fd != self) fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+  }
+  closedir(d);
+  return info.Env().Undefined();
+}
 
 static Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
   std::string path;
@@ -93,6 +113,7 @@ static Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
 
 void InitFd(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("cloexecFrom", Napi::Function::New(env, CloexecFrom, "cloexecFrom"));
   exports.Set("open", Napi::Function::New(env, Open, "open"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair, "socketpair"));

@@ -13,7 +13,7 @@ export interface Parsed {
 }
 
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: CommandDef) {
+  constructor(message: string, readonly command?: CommandDef, readonly exitCode = 1) {
     super(message);
   }
 }
@@ -105,7 +105,8 @@ export function parseArgv(argv: string[]): Parsed {
   if (i >= argv.length) return parsed;
   const name = argv[i];
   const command = commands.find((c) => c.name === name);
-  if (!command) throw new UsageError(`no such command: "${name}" (see tsrun --help)`);
+  // Exit status 3, as runc's (urfave/cli's "No help topic").
+  if (!command) throw new UsageError(`no such command: "${name}" (see tsrun --help)`, undefined, 3);
   parsed.command = command;
   i = readFlags(argv, i + 1, [...command.flags, { name: 'help', alias: 'h', type: 'bool', help: '' }], parsed.flags, parsed.args, command);
   if (parsed.flags.help) return parsed;

@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof NotInThisBundle) throw e;
     if (e instanceof UsageError) {
       log.error(`${e.message}\nusage: tsrun ${e.command ? `${e.command.name} --help` : '--help'}`);
-      return 1;
+      return e.exitCode;
     }
     log.error(e instanceof Error ? e.message : String(e));
     if (log.opts.debug && e instanceof Error && e.stack) log.debug(e.stack);

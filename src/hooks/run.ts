@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import type { Hook } from '../config/gen/config.js';
 import { fail } from '../errors.js';
+import { sys } from '../sys/index.js';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 
@@ -16,6 +17,10 @@ export function runHook(kind: HookKind, index: number, hook: Hook, stateJson: st
   // child_process costs several ms to load: only commands that run hooks pay for it.
   const { spawnSync } = createRequire(__filename)('node:child_process') as typeof import('node:child_process');
   const args = hook.args?.length ? hook.args : [hook.path];
+  // What tsrun's caller left open (not close-on-exec) is not the hook's business: runc's hooks get only
+  // their stdio. (Node's spawnSync passes such fds on; Bun's does not.) The container's own fds were
+  // laid out for tsrun-init already.
+  sys().cloexecFrom(3);
   const r = spawnSync(hook.path, args.slice(1), {
     // (detached is honoured by spawnSync in Node and Bun, though Node's types leave it out.)
     argv0: args[0],

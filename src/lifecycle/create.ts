@@ -10,6 +10,7 @@ import { runHook, runHooks } from '../hooks/run.js';
 import type { Logger } from '../io/log.js';
 import { buildPlan, type InitPlan } from '../plan/build.js';
 import { compileForSpec } from '../seccomp/compile.js';
+import { cacheDir as seccompCacheDir } from '../seccomp/cache.js';
 import { SyncKind } from '../plan/ops.gen.js';
 import { readProcStat } from '../state/status.js';
 import { SPEC_VERSION, stateJson, type ContainerRecord, type StateStore } from '../state/store.js';
@@ -75,7 +76,8 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
   const spec = bundle.spec;
   const listen = listenFds();
   if (listen > 0 && spec.process) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
-  const seccomp = compileForSpec(spec);
+  const seccomp = compileForSpec(spec, undefined, seccompCacheDir(opts.store.root));
+  if (seccomp?.fromCache) opts.log.debug('seccomp: the compiled filter came from the cache');
   if (seccomp?.skipped.length) opts.log.debug(`seccomp: syscalls unknown to libseccomp skipped: ${seccomp.skipped.join(', ')}`);
   return buildPlan({
     spec,

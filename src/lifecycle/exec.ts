@@ -11,6 +11,7 @@ import type { Logger } from '../io/log.js';
 import { buildExecPlan } from '../plan/exec.js';
 import { SyncKind } from '../plan/ops.gen.js';
 import { compileForSpec } from '../seccomp/compile.js';
+import { cacheDir as seccompCacheDir } from '../seccomp/cache.js';
 import type { StateStore } from '../state/store.js';
 import { sys } from '../sys/index.js';
 import { connectConsole, sendPidfd, writePidFile } from './create.js';
@@ -101,7 +102,7 @@ export async function exec(o: ExecOptions): Promise<number> {
   if (subs.size && !mgr) throw fail('--cgroup: the container has no cgroup');
   const cgroup = (mgr && subs.size ? cgroupManagerFromPaths(subCgroupPaths(mgr.paths(), subs), log) : mgr)?.joinTargets();
   const fds = helperFds(preserve, { console: !!consolePath, cgroupTasks: cgroup?.tasks });
-  const seccomp = compileForSpec({ ...spec, process: proc });
+  const seccomp = compileForSpec({ ...spec, process: proc }, undefined, seccompCacheDir(store.root));
   const plan = buildExecPlan({
     spec, process: proc, id, initPid: rec.pid, fds,
     host: { homeOf: (uid) => containerHome(rec.rootfs, uid), capBound: ownCapBound(), lsm: hostLsm() },

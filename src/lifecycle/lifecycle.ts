@@ -50,7 +50,8 @@ function waitExit(pidfd: number, timeoutMs: number): boolean {
   return (sys().poll([pidfd], POLLIN, timeoutMs)[0] & POLLIN) !== 0;
 }
 
-export function start(store: StateStore, id: string): void {
+/** hookCwd: the poststart hooks' working directory (run: the bundle, as runc's run chdirs there). */
+export function start(store: StateStore, id: string, hookCwd?: string): void {
   const unlock = store.lock(id);
   try {
     const rec = store.read(id);
@@ -97,7 +98,7 @@ export function start(store: StateStore, id: string): void {
     rec.status = 'running';
     store.write(rec);
     try {
-      runHooks('poststart', hooksOf(rec).poststart, stateJson(rec, 'running'));
+      runHooks('poststart', hooksOf(rec).poststart, stateJson(rec, 'running'), { cwd: hookCwd });
     } catch (e) {
       // runtime-spec 1.3: a failing poststart hook fails start; runc then kills the container.
       killAll(rec, SIGKILL);
@@ -169,7 +170,7 @@ function pruneDefaultParents(paths: Record<string, string>): void {
  * <root>/<id> without state.json: a create is writing its first state right now (the lock waits for
  * it), or one was killed before it made anything but the directory, which is then removed.
  */
-function removeBareDir(store: StateStore, id: string, force: boolean, log: Logger): void {
+function removeBareDir(store: StateStore, id: string, force: boolean, log: Logger, hookCwd?: string): void {
   let unlock: () => void;
   try {
     unlock = store.lock(id);
@@ -182,13 +183,13 @@ function removeBareDir(store: StateStore, id: string, force: boolean, log: Logge
   } finally {
     unlock();
   }
-  if (now) destroy(store, id, force, log);
+  if (now) destroy(store, id, force, log, hookCwd);
 }
 
 /** Removes a container: kills it first when forced (or when only created), runs poststop hooks. */
-export function destroy(store: StateStore, id: string, force: boolean, log: Logger): void {
+export function destroy(store: StateStore, id: string, force: boolean, log: Logger, hookCwd?: string): void {
   if (!store.exists(id)) {
-    if (store.hasDir(id)) return removeBareDir(store, id, force, log);
+    if (store.hasDir(id)) return removeBareDir(store, id, force, log, hookCwd);
     // The containerd shim runs `delete --force` after every task, usually on a deleted container.
     if (force) return;
     throw notExist(id);
@@ -230,7 +231,7 @@ export function destroy(store: StateStore, id: string, force: boolean, log: Logg
     const state = stateJson(rec, 'stopped');
     for (const [i, h] of (hooksOf(rec).poststop ?? []).entries()) {
       try {
-        runHook('poststop', i, h, state);
+        runHook('poststop', i, h, state, { cwd: hookCwd });
       } catch (e) {
         log.warn(`delete ${id}: ${(e as Error).message}`);
       }

@@ -18,12 +18,12 @@ const FORWARDED = ['HUP', 'INT', 'QUIT', 'TERM', 'USR2', 'WINCH', 'CONT', 'TSTP'
 
 export async function run(opts: RunOptions): Promise<number> {
   if (opts.detach) {
-    create(opts);
+    const rec = create(opts);
     try {
-      start(opts.store, opts.id);
+      start(opts.store, opts.id, rec.bundle);
     } catch (e) {
       // As runc: a run whose start fails (a poststart hook) leaves no container behind.
-      try { destroy(opts.store, opts.id, true, opts.log); } catch {}
+      try { destroy(opts.store, opts.id, true, opts.log, rec.bundle); } catch {}
       throw e;
     }
     return 0;
@@ -51,7 +51,8 @@ export async function run(opts: RunOptions): Promise<number> {
   const exited = waitForExit(pidfd);
   exited.catch(() => {});
   try {
-    start(opts.store, opts.id);
+    // The hooks of run work in the bundle, as runc's run (it chdirs there).
+    start(opts.store, opts.id, loaded.dir);
     phase('started');
     const status = await exited;
     phase('exited');
@@ -63,7 +64,7 @@ export async function run(opts: RunOptions): Promise<number> {
     await proxy?.stop();
     stopForwarding();
     closeSync(pidfd);
-    if (!opts.keep) destroy(opts.store, opts.id, true, opts.log);
+    if (!opts.keep) destroy(opts.store, opts.id, true, opts.log, loaded.dir);
     if (!opts.keep) phase('deleted');
   }
 }

@@ -253,7 +253,8 @@ export function buildPlan(input: PlanInput): InitPlan {
   // runc runs createContainer hooks with the root filesystem as their working directory.
   if (spec.hooks?.createContainer?.length) w.add({ op: 'chdir_root' }, 'change to the root filesystem (the createContainer hooks\' working directory)', 'hooks.createContainer');
   for (const [i, h] of (spec.hooks?.createContainer ?? []).entries()) {
-    w.add({ op: 'run_hook', kind: HookKind.createContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? [], timeout: h.timeout ?? 0 }, `run createContainer hook ${h.path}`, `hooks.createContainer[${i}]`);
+    // Without env: the process's environment as written, as runc's init gives it (its own by then).
+    w.add({ op: 'run_hook', kind: HookKind.createContainer, path: h.path, args: h.args ?? [h.path], env: h.env ?? proc.env ?? [], timeout: h.timeout ?? 0 }, `run createContainer hook ${h.path}`, `hooks.createContainer[${i}]`);
   }
   if (!ownMountNs) {
     w.add({ op: 'chroot_root' }, 'chroot into the root filesystem (no mount namespace to pivot_root in)', 'root.path');
@@ -273,6 +274,10 @@ export function buildPlan(input: PlanInput): InitPlan {
     if (input.fds.consoleSocket === undefined) throw fail('process.terminal is set but there is no console socket', { configPath: 'process.terminal' });
     w.add({ op: 'console', socketFd: input.fds.consoleSocket, rows: proc.consoleSize?.height ?? 0, cols: proc.consoleSize?.width ?? 0, bindConsole: 1 }, 'allocate the pty and send its master to the console socket', 'process.terminal');
   }
+  // runc's order (finalizeRootfs, then hostname, sysctl, read-only and masked paths): what is read-only
+  // is so before the masks are bound (a masked file's bind of /dev/null is then read-only too).
+  for (const r of readonlyLater) w.add(r.op, r.what, r.configPath);
+  if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, 'remount the root filesystem read-only', 'root.readonly');
   if (spec.hostname) w.add({ op: 'sethostname', name: spec.hostname }, `set the hostname to "${spec.hostname}"`, 'hostname');
   if (spec.domainname) w.add({ op: 'setdomainname', name: spec.domainname }, `set the domainname to "${spec.domainname}"`, 'domainname');
   for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
@@ -280,19 +285,13 @@ export function buildPlan(input: PlanInput): InitPlan {
   }
   for (const [i, p] of (linux.readonlyPaths ?? []).entries()) w.add({ op: 'readonly_path', path: p }, `make ${p} read-only`, `linux.readonlyPaths[${i}]`);
   for (const [i, p] of (linux.maskedPaths ?? []).entries()) w.add({ op: 'mask_path', path: p }, `mask ${p}`, `linux.maskedPaths[${i}]`);
-  for (const r of readonlyLater) w.add(r.op, r.what, r.configPath);
-  if (spec.root.readonly) w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: MS.BIND | MS.REMOUNT | MS.RDONLY, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, 'remount the root filesystem read-only', 'root.readonly');
   // The root mount's own propagation, once everything is mounted (the mounts keep their own options).
   const rprop = spec.linux?.rootfsPropagation;
   if (rprop) {
-    // Recursively, as runc's result: every mount of the container then has that propagation.
-    const flag = parseMountOptions([rprop]).propagation[0] | MS.REC;
+    // As given, as runc >= 1.2 applies it after pivot_root: "shared" is the root mount's own, "rshared"
+    // every mount's (runc 1.1.5 left / private: opencontainers/runc#1755).
+    const flag = parseMountOptions([rprop]).propagation[0];
     w.add({ op: 'mount', source: '', target: '/', fstype: '', flags: flag, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `make the container's / ${rprop}`, 'linux.rootfsPropagation');
-    // A mount's own propagation option still wins over it (runc applies it after the rootfs's).
-    for (const [i, m] of (spec.mounts ?? []).entries()) {
-      const dest = m.destination.startsWith('/') ? m.destination : `/${m.destination}`;
-      for (const p of parseMountOptions(m.options).propagation) w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: p, data: '', inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `set propagation ${flagNames(p)} on ${dest} again`, `mounts[${i}].options`);
-    }
   }
   if (spec.linux?.intelRdt) throw fail('Intel RDT (linux.intelRdt) is not supported by this version of tsrun', { configPath: 'linux.intelRdt', hint: 'remove the field' });
 
@@ -393,8 +392,9 @@ function mountSteps(w: PlanWriter, input: PlanInput, m0: Mount, path: string, he
   } else {
     if (!m.type) throw fail(`${label}: a mount that is not a bind mount needs a type`, { configPath: `${path}.type` });
     if (o.flags & MS.REMOUNT) {
-      // "remount": change the mount already at the destination, do not stack a new one.
-      w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: o.flags, data: o.data, inRoot: 1, mkdir: MkdirKind.none, mode: 0, held: 0 }, `remount ${dest} ${flagNames(o.flags & ~MS.REMOUNT)}`, path);
+      // "remount": change the mount already at the destination, do not stack a new one. (The directory
+      // is made if missing, as runc does: remounting a directory that is no mount is then EINVAL, as there.)
+      w.add({ op: 'mount', source: '', target: dest, fstype: '', flags: o.flags, data: o.data, inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, `remount ${dest} ${flagNames(o.flags & ~MS.REMOUNT)}`, path);
       return 'fs';
     }
     const tmpfs = m.type === 'tmpfs';
@@ -434,7 +434,8 @@ function cgroupMountSteps(w: PlanWriter, input: PlanInput, m: Mount, flags: numb
   const hier = input.host.cgroup.v1;
   if (!hier) {
     const v2 = input.host.cgroup.v2 ?? '/sys/fs/cgroup';
-    one({ op: 'mount', source: 'cgroup2', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, v2, dest, label);
+    // Source "cgroup", as runc names it (and as the config's mount usually does).
+    one({ op: 'mount', source: m.source || 'cgroup', target: dest, fstype: 'cgroup2', flags, data: '', inRoot: 1, mkdir: MkdirKind.dir, mode: 0o755, held: 0 }, v2, dest, label);
     return;
   }
   // mode=755 as runc gives it (runc 1.2+ puts the covered directory's mode first, and this one wins;

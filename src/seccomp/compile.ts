@@ -7,6 +7,7 @@ import type { Native } from '../sys/native.js';
 import { MAX_INSNS, withEnosysStub } from './enosys.js';
 import { resolveSeccomp } from './policy.js';
 import { archName } from './tables.js';
+import { cacheGet, cacheKey, cachePut } from './cache.js';
 
 export interface CompiledSeccomp {
   bpf: Uint8Array;
@@ -14,12 +15,27 @@ export interface CompiledSeccomp {
   flags: number;
   /** Syscall names libseccomp does not know (skipped as runc does), each once. */
   skipped: string[];
+  /** Read from the cache of compiled filters. */
+  fromCache?: boolean;
 }
 
-/** The compiled filter for spec.linux.seccomp, or undefined when there is none. */
-export function compileForSpec(spec: Spec, native: Pick<Native, 'compileSeccomp'> = sys()): CompiledSeccomp | undefined {
+/**
+ * The compiled filter for spec.linux.seccomp, or undefined when there is none. cache: a folder of
+ * compiled filters (cache.ts) to read first and fill after a compile.
+ */
+export function compileForSpec(spec: Spec, native: Pick<Native, 'compileSeccomp'> = sys(), cache?: string): CompiledSeccomp | undefined {
   const sc = spec.linux?.seccomp;
   if (!sc) return undefined;
+  // The profile as written is the key: the same profile on the same host (and tsrun) compiles the same.
+  const key = cache ? cacheKey(sc, process.arch) : '';
+  const hit = cache ? cacheGet(cache, key) : undefined;
+  if (hit) return hit;
+  const out = compileNow(sc, native);
+  if (cache) cachePut(cache, key, out);
+  return out;
+}
+
+function compileNow(sc: NonNullable<NonNullable<Spec['linux']>['seccomp']>, native: Pick<Native, 'compileSeccomp'>): CompiledSeccomp {
   const r = resolveSeccomp(sc);
   let out: ReturnType<Native['compileSeccomp']>;
   try {

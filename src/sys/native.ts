@@ -59,6 +59,8 @@ export interface Native {
   mkdtemp(prefix: string): string;
 
   mkfifo(path: string, mode: number): void;
+  /** Marks every fd from `from` up close-on-exec (close_range CLOSE_RANGE_CLOEXEC). */
+  cloexecFrom(from: number): void;
   /** Raw open(2): allows O_PATH and flags Node's fs rejects. The fd is O_CLOEXEC. */
   open(path: string, flags: number, mode?: number): number;
   /** flock(2). With LOCK_NB, returns false instead of throwing when the lock is held. */

@@ -9,7 +9,7 @@
 // No node:fs on the common paths (it costs ~4.5 ms to load under Bun): the project is found with
 // require.resolve, and the single-file build's cache is checked with Bun's own stat (prepareEmbedded).
 // node:fs is used only to extract the embedded files, once.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from './path.js';
 
@@ -103,5 +103,25 @@ function extractEmbedded(emb: Embedded): string {
     if (!existsSync(dir)) throw e;
   }
   if (!trusted(dir) || !complete()) throw new Error(`${dir}: incomplete or not trusted; remove it`);
+  removeOldBuilds(base, emb.id);
   return dir;
+}
+
+/**
+ * A new build's first run: the folders of other builds (16 hex digits, as the build names them) are
+ * removed. Kept: the few newest (builds side by side on one machine, as in development) and any
+ * extracted in the last minute (a tsrun of that build may be starting from it).
+ */
+function removeOldBuilds(base: string, id: string): void {
+  const KEEP = 3;
+  const now = Date.now();
+  const others: { p: string; mtime: number }[] = [];
+  for (const name of readdirSync(base)) {
+    if (name === id || !/^[0-9a-f]{16}(\.tmp-\d+)?$/.test(name)) continue;
+    try { others.push({ p: join(base, name), mtime: statSync(join(base, name)).mtimeMs }); } catch {}
+  }
+  others.sort((a, b) => b.mtime - a.mtime);
+  for (const { p, mtime } of others.slice(KEEP)) {
+    if (now - mtime > 60_000) try { rmSync(p, { recursive: true, force: true }); } catch {}
+  }
 }

@@ -97,6 +97,12 @@ describe.skipIf(skip)('seccomp', () => {
     expect(r.stdout).toMatch(/^ok$/m);
     expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
     expect(r.stdout).toMatch(/^Seccomp_filters:\s+1$/m);
+    // The second container of the same profile takes the compiled filter from the cache, and works the same.
+    const again = sb.run(['--debug', 'run', '-b', b, 'docker2']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^Seccomp_filters:\s+1$/m);
+    expect(again.warnings).toBe('');
+    expect(again.stderr).toMatch(/seccomp: the compiled filter came from the cache/);
   });
 
   it.skipIf(!which('gcc'))('under a default-ERRNO profile a syscall newer than the profile gets ENOSYS, an unlisted older one EPERM', () => {
