@@ -41,8 +41,10 @@ export function featuresDocument(native: Pick<Native, 'seccompFlagsSupported' | 
       // The ones this kernel accepts (runc asks libseccomp, which makes the same probe).
       supportedFlags: SECCOMP_FLAG_BITS.filter(([, bits]) => native.seccompFlagsSupported(bits)).map(([n]) => n),
     },
-    apparmor: { enabled: false },
-    selinux: { enabled: false },
+    // Implementation status, "irrelevant to the availability of AppArmor on the host" (features-linux.md),
+    // as runc says: tsrun applies a profile and a label where the host has the LSM.
+    apparmor: { enabled: true },
+    selinux: { enabled: true },
     intelRdt: { enabled: false },
     memoryPolicy: { modes: sorted(Object.keys(MPOL_MODES)), flags: sorted(Object.keys(MPOL_FLAGS)) },
     mountExtensions: { idmap: { enabled: supported.idmapMounts } },

@@ -35,6 +35,9 @@ const EVIDENCE: Record<string, [string, string]> = {
   'linux.cgroup.rdma': ['test/unit/cgroups-fs.test.ts', 'enables controllers in the parents and converts every resource'],
   'linux.seccomp.enabled': ['test/integration/seccomp.test.ts', 'a rule denying mkdir with EPERM makes mkdir fail'],
   'linux.mountExtensions.idmap.enabled': ['test/integration/idmap.test.ts', 'mounts[].uidMappings/gidMappings shift the owners the container sees'],
+  // (This host has no LSM: the plan is what can be tested; without one, security.test.ts shows what happens.)
+  'linux.apparmor.enabled': ['test/unit/plan.test.ts', 'applies an AppArmor profile and an SELinux label at exec where the host has them'],
+  'linux.selinux.enabled': ['test/unit/plan.test.ts', 'applies an AppArmor profile and an SELinux label at exec where the host has them'],
 };
 // List entries containerd and kubelet act on, and their tests.
 const LIST_EVIDENCE: Record<string, [string, string]> = {
@@ -109,7 +112,7 @@ describe('tsrun features', () => {
     expect(doc.linux!.mountExtensions!.idmap!.enabled).toBe(true);
     // As runc: idmap and ridmap are not in mountOptions (runc's "complex" options).
     expect(doc.mountOptions).not.toContain('idmap');
-    expect(doc.linux!.apparmor!.enabled).toBe(false);
-    expect(doc.linux!.selinux!.enabled).toBe(false);
+    expect(doc.linux!.apparmor!.enabled).toBe(true);
+    expect(doc.linux!.selinux!.enabled).toBe(true);
   });
 });
