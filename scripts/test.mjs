@@ -17,7 +17,7 @@ const vitest = join(root, 'node_modules/vitest/vitest.mjs');
 // The suites that drive the tsrun executable (TSRUN_BIN); unit tests and in-process API tests run once.
 const CLI_SUITES = ['test/integration/lifecycle', 'test/integration/exec', 'test/integration/hooks', 'test/integration/terminal',
   'test/integration/security', 'test/integration/seccomp', 'test/integration/resources', 'test/integration/differential',
-  'test/integration/fixtures', 'test/integration/cgroups', 'test/integration/compat', 'test/integration/rootless', 'conformance/spec', 'test/clients', 'test/differential'];
+  'test/integration/fixtures', 'test/integration/cgroups', 'test/integration/compat', 'test/integration/idmap', 'test/integration/rootless', 'conformance/spec', 'test/clients', 'test/differential'];
 
 execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit', env });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], { cwd: root, stdio: 'inherit', env });

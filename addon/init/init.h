@@ -61,6 +61,7 @@ HANDLER(run_hook); HANDLER(close_fds); HANDLER(close_channel); HANDLER(wait_fifo
 HANDLER(join_keyring); HANDLER(personality); HANDLER(sched_setattr); HANDLER(ioprio_set);
 HANDLER(sched_setaffinity); HANDLER(set_mempolicy); HANDLER(mount_copyup); HANDLER(fifo_done); HANDLER(chroot_root);
 HANDLER(loopback_up); HANDLER(detach_mount); HANDLER(chown_stdio); HANDLER(hold_tree); HANDLER(chdir_root);
+HANDLER(idmap_tree); /* idmap.c */
 /* mount.c: data with "mode=<mode of the directory fd>," in front (a tmpfs over an existing directory). */
 const char *data_with_dir_mode(int dirfd, const char *data, char *buf, size_t size);
 

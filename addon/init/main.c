@@ -38,6 +38,7 @@ static const handler handlers[] = {
   [OP_SCHED_SETAFFINITY] = op_sched_setaffinity, [OP_SET_MEMPOLICY] = op_set_mempolicy, [OP_MOUNT_COPYUP] = op_mount_copyup, [OP_FIFO_DONE] = op_fifo_done, [OP_CHROOT_ROOT] = op_chroot_root,
   [OP_JOIN_CGROUP] = op_join_cgroup, [OP_LOOPBACK_UP] = op_loopback_up, [OP_DETACH_MOUNT] = op_detach_mount,
   [OP_CHOWN_STDIO] = op_chown_stdio, [OP_HOLD_TREE] = op_hold_tree, [OP_CHDIR_ROOT] = op_chdir_root,
+  [OP_IDMAP_TREE] = op_idmap_tree,
 };
 
 /* Decodes the whole plan up front so a malformed one fails before any op has run. */

@@ -10,7 +10,7 @@ enum { HOOK_CREATECONTAINER = 3, HOOK_STARTCONTAINER = 4 };
 enum { FD_SECCOMPLISTENER = 1 };
 enum { MKDIR_NONE = 0, MKDIR_DIR = 1, MKDIR_FILE = 2, MKDIR_DIRMODE = 3 };
 enum { PLAN_FLAG_BIT_TRACE = 0 };
-enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_JOIN_CGROUP = 46, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_CHROOT_ROOT = 45, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_LOOPBACK_UP = 47, OP_DETACH_MOUNT = 48, OP_CHOWN_STDIO = 49, OP_HOLD_TREE = 50, OP_CHDIR_ROOT = 51, OP_EXEC = 36 };
+enum { OP_SET_DUMPABLE = 1, OP_WRITE_FILE = 2, OP_JOIN_CGROUP = 46, OP_SETRLIMIT = 3, OP_SETNS = 4, OP_UNSHARE = 5, OP_SYNC = 6, OP_FORK = 7, OP_REPORT_PID = 8, OP_SETSID = 9, OP_SETHOSTNAME = 10, OP_SETDOMAINNAME = 11, OP_OPEN_ROOT = 12, OP_MOUNT = 13, OP_MOUNT_SETATTR = 14, OP_MKDIR = 15, OP_MKNOD = 16, OP_SYMLINK = 17, OP_PIVOT_ROOT = 18, OP_MOVE_ROOT = 19, OP_MASK_PATH = 20, OP_READONLY_PATH = 21, OP_CONSOLE = 22, OP_UMASK = 23, OP_CAPS_BOUNDING = 24, OP_KEEP_CAPS = 25, OP_SET_USER = 26, OP_CAPS_SET = 27, OP_NO_NEW_PRIVS = 28, OP_SECCOMP = 29, OP_CHDIR = 30, OP_EXEC_LOOKUP = 31, OP_RUN_HOOK = 32, OP_CLOSE_FDS = 33, OP_CLOSE_CHANNEL = 34, OP_WAIT_FIFO = 35, OP_FIFO_DONE = 44, OP_JOIN_KEYRING = 37, OP_MOUNT_COPYUP = 43, OP_CHROOT_ROOT = 45, OP_PERSONALITY = 38, OP_SCHED_SETATTR = 39, OP_IOPRIO_SET = 40, OP_SCHED_SETAFFINITY = 41, OP_SET_MEMPOLICY = 42, OP_LOOPBACK_UP = 47, OP_DETACH_MOUNT = 48, OP_CHOWN_STDIO = 49, OP_HOLD_TREE = 50, OP_IDMAP_TREE = 52, OP_CHDIR_ROOT = 51, OP_EXEC = 36 };
 
 /* prctl(PR_SET_DUMPABLE, on) */
 struct op_set_dumpable { uint64_t on; };
@@ -110,6 +110,8 @@ struct op_detach_mount { struct pstr path; };
 struct op_chown_stdio { uint64_t uid; };
 /* open_tree(path, OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC, AT_RECURSIVE when recursive=1) now, as host root before a user namespace is entered, and keep the detached tree in slot (1..16) for the mount op with held=slot */
 struct op_hold_tree { struct pstr path; uint64_t slot; uint64_t recursive; };
+/* idmapped mount: mount_setattr(the tree hold_tree kept in slot, AT_EMPTY_PATH, AT_RECURSIVE when recursive=1, MOUNT_ATTR_IDMAP) with a user namespace fd, as host root before any namespace is entered. The user namespace: userns_path opened O_RDONLY when it is given; else one made for this mount: a child cloned with CLONE_NEWUSER waits on a pipe while uid_map and gid_map ('container host size' lines) are written to its /proc/<pid>/uid_map and gid_map, its ns/user is opened, and the child is ended and reaped */
+struct op_idmap_tree { uint64_t slot; struct pstr userns_path; struct pstr uid_map; struct pstr gid_map; uint64_t recursive; };
 /* fchdir(root fd): the working directory runc gives createContainer hooks (the root filesystem, before pivot_root) */
 struct op_chdir_root { char unused_; };
 /* reset SIGPIPE and the signal mask, then execve(the path kept by exec_lookup, argv, envp); on failure the error goes to stderr (the channel is closed by now) and init exits 127 */
@@ -167,6 +169,7 @@ struct op {
     struct op_detach_mount detach_mount;
     struct op_chown_stdio chown_stdio;
     struct op_hold_tree hold_tree;
+    struct op_idmap_tree idmap_tree;
     struct op_chdir_root chdir_root;
     struct op_exec exec;
   } u;
@@ -223,6 +226,7 @@ static inline const char *op_name(uint16_t code) {
   case OP_DETACH_MOUNT: return "detach_mount";
   case OP_CHOWN_STDIO: return "chown_stdio";
   case OP_HOLD_TREE: return "hold_tree";
+  case OP_IDMAP_TREE: return "idmap_tree";
   case OP_CHDIR_ROOT: return "chdir_root";
   case OP_EXEC: return "exec";
   default: return "?";
@@ -282,6 +286,7 @@ static inline int op_decode(struct reader *r, uint16_t code, struct op *o) {
   case OP_DETACH_MOUNT: return (rd_str(r, &o->u.detach_mount.path) < 0) ? -1 : 0;
   case OP_CHOWN_STDIO: return (rd_u64(r, &o->u.chown_stdio.uid) < 0) ? -1 : 0;
   case OP_HOLD_TREE: return (rd_str(r, &o->u.hold_tree.path) < 0 || rd_u64(r, &o->u.hold_tree.slot) < 0 || rd_u64(r, &o->u.hold_tree.recursive) < 0) ? -1 : 0;
+  case OP_IDMAP_TREE: return (rd_u64(r, &o->u.idmap_tree.slot) < 0 || rd_str(r, &o->u.idmap_tree.userns_path) < 0 || rd_str(r, &o->u.idmap_tree.uid_map) < 0 || rd_str(r, &o->u.idmap_tree.gid_map) < 0 || rd_u64(r, &o->u.idmap_tree.recursive) < 0) ? -1 : 0;
   case OP_CHDIR_ROOT: return 0;
   case OP_EXEC: return (rd_strlist(r, &o->u.exec.argv) < 0 || rd_strlist(r, &o->u.exec.envp) < 0) ? -1 : 0;
   default: return -1;

@@ -2,8 +2,10 @@
 // Mechanism only: every name, action, operator and arch arrives already resolved to libseccomp's
 // numbers by src/seccomp/; the only lookups here are syscall names (which libseccomp owns).
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <algorithm>
 #include <string>
@@ -156,8 +158,33 @@ static Napi::Value CompileSeccomp(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// seccompFlagsSupported(flags): does the kernel accept these SECCOMP_FILTER_FLAG_* bits? It checks
+// the flags before it reads the program, so a NULL program gives EFAULT for flags it knows and
+// EINVAL for the others; nothing is installed either way (the same probe libseccomp makes).
+Napi::Value SeccompFlagsSupported(const Napi::CallbackInfo &info) {
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, U32(info[0]), nullptr);
+  return Napi::Boolean::New(info.Env(), rc < 0 && errno == EFAULT);
+}
+
+// seccompArchKnown(token): can this libseccomp add the SCMP_ARCH_* token to a filter (for `features`)?
+Napi::Value SeccompArchKnown(const Napi::CallbackInfo &info) {
+  Ctx ctx(SCMP_ACT_ALLOW);
+  if (!ctx.f) return ThrowErrno(info.Env(), ENOMEM, "seccomp_init");
+  int rc = seccomp_arch_add(ctx.f, U32(info[0]));
+  return Napi::Boolean::New(info.Env(), rc == 0 || rc == -EEXIST);
+}
+
+// libseccompVersion(): "major.minor.micro" of the libseccomp linked in (for `features`).
+Napi::Value LibseccompVersion(const Napi::CallbackInfo &info) {
+  const scmp_version *v = seccomp_version();
+  return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
+}
+
 void InitSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp, "compileSeccomp"));
+  exports.Set("seccompFlagsSupported", Napi::Function::New(env, SeccompFlagsSupported, "seccompFlagsSupported"));
+  exports.Set("seccompArchKnown", Napi::Function::New(env, SeccompArchKnown, "seccompArchKnown"));
+  exports.Set("libseccompVersion", Napi::Function::New(env, LibseccompVersion, "libseccompVersion"));
 }
 
 }  // namespace tsrun

@@ -79,6 +79,55 @@ describe.skipIf(skip)('config.md: mounts', () => {
     refused(sb, 'gm', (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['bind', 'idmap'], gidMappings: map }));
   });
 
+  // A host tree for the idmap tests: a file owned by root, in a directory the mapped root can enter.
+  const idmapSource = () => {
+    const dir = join(sb.dir, 'idsrc');
+    if (!existsSync(dir)) {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'f'), 'x');
+    }
+    return dir;
+  };
+  const map5000 = [{ containerID: 0, hostID: 5000, size: 2000 }];
+  const idmapProbe = ['sh', '-c', 'stat -c %u /x/f; grep " /x " /proc/self/mountinfo'];
+  // The mapping needs a user namespace, which a chrooted process (the cgroup v2 test VM) cannot make.
+  const noUserns = spawnSync('unshare', ['-U', 'true']).status !== 0;
+
+  it.skipIf(noUserns)('config.md: idmap/ridmap "This option SHOULD NOT be passed to the underlying mount(2) call." / "If uidMappings or gidMappings are specified for the mount, the runtime MUST use those values for the mount\'s mapping." / "This SHOULD be implemented using mount_setattr(MOUNT_ATTR_IDMAP)"', () => {
+    for (const opt of ['idmap', 'ridmap']) {
+      const r = runIn(sb, `id-${opt}`, idmapProbe, (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: idmapSource(), options: ['rbind', opt], uidMappings: map5000, gidMappings: map5000 }));
+      expect(r.code, r.stderr).toBe(0);
+      const [uid, line] = r.stdout.split('\n');
+      expect(uid, opt).toBe('5000'); // the mount's own mapping: on-disk 0 is 5000
+      const m = mountsOf(line)[0];
+      expect(m.opts.split(','), opt).toContain('idmapped'); // MOUNT_ATTR_IDMAP, as the kernel shows it
+      expect(m.superOpts, opt).not.toContain('idmap');
+    }
+  });
+
+  it.skipIf(noUserns)('config.md: idmap/ridmap "If they are not specified, the runtime MAY use the container\'s user namespace mapping"', () => {
+    for (const opt of ['idmap', 'ridmap']) {
+      // /tmp (1777) lets the namespace's root make the mount point.
+      const r = runIn(sb, `idu-${opt}`, ['stat', '-c', '%u', '/tmp/x/f'], (s) => {
+        s.linux!.namespaces!.push({ type: 'user' });
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
+        s.mounts!.push({ destination: '/tmp/x', type: 'bind', source: idmapSource(), options: ['rbind', opt] });
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout, opt).toBe('0\n'); // on-disk 0 through the namespace's mapping is its root again
+    }
+  });
+
+  it.skipIf(noUserns)('config.md: mounts uidMappings/gidMappings "This SHOULD be implemented using mount_setattr(MOUNT_ATTR_IDMAP)"', () => {
+    const r = runIn(sb, 'id-maps', idmapProbe, (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: idmapSource(), options: ['bind'], uidMappings: map5000, gidMappings: map5000 }));
+    expect(r.code, r.stderr).toBe(0);
+    const [uid, line] = r.stdout.split('\n');
+    expect(uid).toBe('5000');
+    expect(mountsOf(line)[0].opts.split(',')).toContain('idmapped');
+  });
+
   it('config.md: "idmap ... If there are no uidMappings and gidMappings specified and the container isn\'t using user namespaces, an error MUST be returned."', () => {
     for (const opt of ['idmap', 'ridmap']) {
       const b = sb.bundle(`b-${opt}`, ['true'], (s) => s.mounts!.push({ destination: '/x', type: 'bind', source: sb.dir, options: ['rbind', opt] }));

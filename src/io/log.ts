@@ -32,7 +32,9 @@ export class Logger {
       try {
         this.fd = openSync(this.opts.file, 'a', 0o644);
       } catch (e) {
-        throw fail(`open the log file ${this.opts.file}`, { errno: errnoNumber(String((e as { code?: string }).code)), hint: 'check --log' });
+        // Not an errno (e.g. the addon behind sys/fs failed to load): its own text, or nothing says why.
+        const errno = errnoNumber(String((e as { code?: string }).code));
+        throw fail(`open the log file ${this.opts.file}`, { ...(errno ? { errno } : { detail: (e as Error)?.message ?? String(e) }), hint: 'check --log' });
       }
     }
     return this;

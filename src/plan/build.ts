@@ -4,6 +4,7 @@
 import type { Mount, Spec } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import { HookKind, MkdirKind, SyncKind, type Op } from './ops.gen.js';
+import { idmapStep, mountIdmap } from './idmap.js';
 import { flagNames, keepLockedFlags, parseMountOptions } from './mount-options.js';
 import { CAPABILITIES, MS, NS_FLAGS, RLIMITS, type NamespaceType } from './tables.js';
 import { containerAttrSteps, finalAffinitySteps, initialAffinitySteps, schedulingSteps } from './process-attrs.js';
@@ -191,17 +192,26 @@ export function buildPlan(input: PlanInput): InitPlan {
 
   // In a user namespace the container's root may not reach a bind mount's source (a 0700 directory of
   // the host's root): the helper clones each source tree first, while it is still host root (runc
-  // opens them from the host side too), and attaches the clones later.
+  // opens them from the host side too), and attaches the clones later. An idmapped mount is cloned in
+  // any case: the id mapping is set on the clone (src/plan/idmap.ts).
   const held = new Map<number, number>();
-  // (A non-root user has no such privilege: its container reaches what the user reaches, as with runc.)
-  if (nsOf('user') && !input.runAs?.rootlessEUID) {
-    for (const [i, m] of (spec.mounts ?? []).entries()) {
-      const o = parseMountOptions(m.options);
-      if (!((o.flags & MS.BIND) || m.type === 'bind') || held.size >= MAX_HELD) continue;
-      const source = bindSource(input, m);
-      if (!input.host.sourceKind(source)) continue; // reported by mountSteps, with the field
-      held.set(i, held.size + 1);
-      w.add({ op: 'hold_tree', path: source, slot: held.size, recursive: o.flags & MS.REC ? 1 : 0 }, `clone the mount tree of ${source} (reachable by the host's root only)`, `mounts[${i}].source`);
+  for (const [i, m] of (spec.mounts ?? []).entries()) {
+    const o = parseMountOptions(m.options);
+    const isBind = (o.flags & MS.BIND) !== 0 || m.type === 'bind';
+    const idmap = mountIdmap(spec, m, `mounts[${i}]`, isBind);
+    // (A non-root user has no such privilege: its container reaches what the user reaches, as with runc.)
+    if (!isBind || !((nsOf('user') && !input.runAs?.rootlessEUID) || idmap)) continue;
+    if (held.size >= MAX_HELD) {
+      if (idmap) throw fail(`more than ${MAX_HELD} bind mounts to clone on the host: this one cannot be idmapped`, { configPath: `mounts[${i}]` });
+      continue;
+    }
+    const source = bindSource(input, m);
+    if (!input.host.sourceKind(source)) continue; // reported by mountSteps, with the field
+    held.set(i, held.size + 1);
+    w.add({ op: 'hold_tree', path: source, slot: held.size, recursive: o.flags & MS.REC ? 1 : 0 }, `clone the mount tree of ${source} (reachable by the host's root only)`, `mounts[${i}].source`);
+    if (idmap) {
+      const s = idmapStep(idmap, held.size, source);
+      w.add(s.op, s.what, s.configPath);
     }
   }
 
@@ -211,6 +221,8 @@ export function buildPlan(input: PlanInput): InitPlan {
   const joinOrder = (t: string) => (t === 'user' ? 1 : t === 'mount' ? 2 : 0);
   for (const { n, i } of joins.sort((a, b) => joinOrder(a.n.type) - joinOrder(b.n.type))) {
     w.add({ op: 'setns', path: n.path!, nstype: NS_FLAGS[n.type as NamespaceType] }, `join the ${n.type} namespace ${n.path}`, `linux.namespaces[${i}].path`);
+    // As runc: root of the joined namespace, or nothing can be created in it (host root is unmapped there).
+    if (n.type === 'user') w.add({ op: 'set_user', uid: 0, gid: 0, groups: [], setGroups: 0 }, 'become root of the user namespace', `linux.namespaces[${i}].path`);
   }
 
   const userNs = nsOf('user');
@@ -392,8 +404,6 @@ function mountSteps(w: PlanWriter, input: PlanInput, m0: Mount, path: string, he
   const m = m0.destination.startsWith('/') ? m0 : { ...m0, destination: `/${m0.destination}` };
   const o = parseMountOptions(m.options);
   const dest = m.destination;
-  const unsupported = o.extensions.filter((x) => x === 'idmap' || x === 'ridmap');
-  if (unsupported.length) throw fail(`the ${unsupported.join(' and ')} mount option${unsupported.length > 1 ? 's are' : ' is'} not supported by this version of tsrun (idmapped mounts)`, { configPath: `${path}.options` });
   const label = `mount ${m.type ? `${m.type} ` : ''}"${m.source ?? ''}" on ${dest}`;
   const bind = (o.flags & MS.BIND) !== 0 || m.type === 'bind';
   const copyup = o.extensions.includes('tmpcopyup');

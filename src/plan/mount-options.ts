@@ -1,6 +1,6 @@
 // Turns a mount's options into what the kernel takes: mount(2) flags, flags to clear, propagation,
 // recursive attributes for mount_setattr, filesystem data, and tsrun's own extensions. Pure.
-import { MOUNT_ATTR, MS, extensionOptions, unsupportedOptions, mountFlagOptions, propagationOptions, recursiveAtimeOptions, recursiveOptions } from './tables.js';
+import { MOUNT_ATTR, MS, extensionOptions, idmapOptions, mountFlagOptions, propagationOptions, recursiveAtimeOptions, recursiveOptions } from './tables.js';
 
 export interface ParsedMountOptions {
   flags: number;
@@ -38,7 +38,7 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
       out.attrSet = (out.attrSet & ~MOUNT_ATTR._ATIME) | recursiveAtimeOptions[opt];
       continue;
     }
-    if (extensionOptions.includes(opt) || unsupportedOptions.includes(opt)) {
+    if (extensionOptions.includes(opt) || idmapOptions.includes(opt)) {
       out.extensions.push(opt);
       continue;
     }

@@ -7,7 +7,6 @@ export interface NotApplied { path: string; text: string }
 
 const checks: [string, (s: Spec) => unknown][] = [
   ['linux.netDevices', (s) => s.linux?.netDevices && Object.keys(s.linux.netDevices).length],
-  ['mounts[].uidMappings (idmapped mounts)', (s) => s.mounts?.some((m) => m.uidMappings)],
 ];
 
 /** Fields of this config that tsrun will not apply. */

@@ -11,5 +11,8 @@ export const supported = {
   // every option of the tables, and tmpcopyup (test: "tmpcopyup fills the tmpfs")
   mountOptions: [...Object.keys(mountFlagOptions), ...Object.keys(propagationOptions), ...Object.keys(recursiveOptions), ...Object.keys(recursiveAtimeOptions), ...extensionOptions].sort(),
   capabilities: CAPABILITIES,
+  // mounts[].uidMappings/gidMappings, idmap/ridmap (features: mountExtensions.idmap.enabled);
+  // test/integration/idmap.test.ts
+  idmapMounts: true,
 };
 

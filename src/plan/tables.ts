@@ -81,5 +81,5 @@ export const CAPABILITIES = [
 /** Options handled by tsrun itself rather than passed to the kernel. */
 export const extensionOptions = ['tmpcopyup'];
 
-/** Options the spec defines that tsrun recognises but does not implement (an error, never fs data). */
-export const unsupportedOptions = ['idmap', 'ridmap'];
+/** Idmapped-mount options (src/plan/idmap.ts): never filesystem data, and not in `features` (as in runc). */
+export const idmapOptions = ['idmap', 'ridmap'];

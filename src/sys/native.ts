@@ -110,4 +110,10 @@ export interface Native {
    * seccomp_arch_add / seccomp_rule_add carry `index`, the failing element of arches / rules.
    */
   compileSeccomp(filter: SeccompInput): { bpf: Uint8Array; skipped: string[]; lastSyscalls: { arch: number; nr: number }[] };
+  /** seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL) fails with EFAULT, i.e. the kernel knows these flags. Installs nothing. */
+  seccompFlagsSupported(flags: number): boolean;
+  /** seccomp_arch_add of the SCMP_ARCH_* token to a new filter succeeds (this libseccomp knows the arch). */
+  seccompArchKnown(token: number): boolean;
+  /** The linked libseccomp's version, "2.5.4". */
+  libseccompVersion(): string;
 }

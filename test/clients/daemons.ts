@@ -43,15 +43,20 @@ export class Containerd {
   /** (namespace, container id) pairs the test used: their shim sockets are removed at teardown. */
   readonly tasks: Array<[string, string]> = [];
 
-  constructor(readonly dir: string) {
+  /**
+   * `cri`: with it, the CRI plugin is enabled and these lines (its `[plugins."io.containerd.grpc.v1.cri"]`
+   * tables, made by the caller from the snapshotter) end the config.
+   */
+  constructor(readonly dir: string, cri?: (snapshotter: string) => string[]) {
     mkdirSync(dir, { recursive: true });
     this.address = join(dir, 'ctd.sock');
     this.snapshotter = pickSnapshotter(dir);
+    const disabled = cri ? DISABLED_PLUGINS.filter((p) => p !== 'io.containerd.grpc.v1.cri') : DISABLED_PLUGINS;
     const config = [
       'version = 2',
       `root = ${JSON.stringify(join(dir, 'root'))}`,
       `state = ${JSON.stringify(join(dir, 'state'))}`,
-      `disabled_plugins = ${JSON.stringify(DISABLED_PLUGINS)}`,
+      `disabled_plugins = ${JSON.stringify(disabled)}`,
       '[grpc]',
       `  address = ${JSON.stringify(this.address)}`,
       '[ttrpc]',
@@ -60,6 +65,7 @@ export class Containerd {
       '  level = "info"',
       '[metrics]',
       '  address = ""',
+      ...(cri ? cri(this.snapshotter) : []),
       '',
     ].join('\n');
     writeFileSync(join(dir, 'config.toml'), config);

@@ -118,7 +118,20 @@ export function busyboxLayer(busybox: string): Buffer {
 
 export function buildBusyboxImage(ref = 'docker.io/tsrun-test/busybox:latest', busybox = findBusyboxStatic()): BusyboxImage {
   if (!busybox) throw new Error('busybox-static is not installed (apt-get install busybox-static)');
-  const layerTar = busyboxLayer(busybox);
+  return buildImage(ref, busyboxLayer(busybox), { Cmd: ['sh'] });
+}
+
+/** What an image's config says about the process (the OCI image config's `config` object). */
+export interface ImageProcess {
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Env?: string[];
+  User?: string;
+  WorkingDir?: string;
+}
+
+/** An image of one uncompressed layer. */
+export function buildImage(ref: string, layerTar: Buffer, proc: ImageProcess): BusyboxImage {
   const layer = blob('application/vnd.oci.image.layer.v1.tar', layerTar);
   const config = blob(
     'application/vnd.oci.image.config.v1+json',
@@ -127,7 +140,7 @@ export function buildBusyboxImage(ref = 'docker.io/tsrun-test/busybox:latest', b
         created: new Date(MTIME * 1000).toISOString(),
         architecture: goArch(),
         os: 'linux',
-        config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'] },
+        config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], ...proc },
         rootfs: { type: 'layers', diff_ids: [layer.digest] },
         history: [{ created: new Date(MTIME * 1000).toISOString(), created_by: 'tsrun test/clients/image.ts' }],
       }),

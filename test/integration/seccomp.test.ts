@@ -32,6 +32,20 @@ describe.skipIf(skip)('seccomp', () => {
     }
   });
 
+  it('each filter flag `features` lists as supported loads with the filter, which then applies', async () => {
+    const { featuresDocument } = await import('../../src/features/features.js');
+    const flags = featuresDocument().linux!.seccomp!.supportedFlags ?? [];
+    // WAIT_KILLABLE_RECV needs a notify rule: the seccomp notify test below covers it.
+    for (const flag of flags.filter((f) => f !== 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV')) {
+      const b = sb.bundle(flag, ['sh', '-c', 'mkdir /tmp/x 2>&1; echo rc=$?'], (s) => {
+        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: [flag as NonNullable<LinuxSeccomp['flags']>[number]], syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+      });
+      const r = sb.run(['run', '-b', b, `fl${flags.indexOf(flag)}`]);
+      expect(r.code, `${flag}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, flag).toMatch(/Operation not permitted\nrc=1/);
+    }
+  });
+
   it('an argument condition blocks only the matching call (exact 64-bit values from config.json)', () => {
     const b = sb.bundle('b', ['sh', '-c', [
       'linux32 true 2>&1; echo l32=$?',
@@ -144,6 +158,7 @@ describe.skipIf(!isRoot || !which('busybox') || !which('gcc'))('seccomp notify',
     const { execFileSync } = await import('node:child_process');
     const { closeSync, existsSync, readFileSync, writeFileSync } = await import('node:fs');
     const { sys } = await import('../../src/sys/index.js');
+    const { featuresDocument } = await import('../../src/features/features.js');
     const sbx = new Sandbox();
     try {
       // A minimal seccomp agent: answers every notification with EXDEV.
@@ -151,7 +166,9 @@ describe.skipIf(!isRoot || !which('busybox') || !which('gcc'))('seccomp notify',
       const sock = join(sbx.dir, 'agent.sock');
       const listen = sys().listenUnix(sock);
       const b = sbx.bundle('b', ['sh', '-c', 'mkdir /tmp/x 2> /tmp/err; echo $? > /tmp/rc'], (s) => {
-        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: sock, listenerMetadata: 'meta-1', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }] };
+        // WAIT_KILLABLE_RECV too, when the kernel has it (`features` lists it as supported).
+        const flags = featuresDocument().linux!.seccomp!.supportedFlags!.filter((f) => f === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV');
+        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_SPEC_ALLOW', ...(flags as NonNullable<LinuxSeccomp['flags']>)], listenerPath: sock, listenerMetadata: 'meta-1', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_NOTIFY' }] };
       });
       let agent;
       try {

@@ -205,4 +205,18 @@ describe('cgroup joins', () => {
     // They are closed by the close_fds step like every other fd of tsrun's.
     expect(p.steps.find((s) => s.op.op === 'close_fds')?.op).toMatchObject({ from: 5 });
   });
+
+describe('LSM labels', () => {
+  it('applies an AppArmor profile and an SELinux label at exec where the host has them, as runc writes them', () => {
+    const p = plan((s) => { s.process!.apparmorProfile = 'docker-default'; s.process!.selinuxLabel = 'system_u:system_r:container_t:s0'; }, {
+      host: { sourceKind: () => 'dir', cgroup: { v1: null }, lsm: { apparmor: true, selinux: true } },
+    });
+    const writes = p.steps.filter((s) => s.op.op === 'write_file').map((s) => s.op as { path: string; data: string });
+    expect(writes).toContainEqual({ op: 'write_file', path: '/proc/self/attr/apparmor/exec', data: 'exec docker-default' });
+    expect(writes).toContainEqual({ op: 'write_file', path: '/proc/self/attr/exec', data: 'system_u:system_r:container_t:s0' });
+    // Both just before the program is looked up and run: the kernel applies them at its execve.
+    const o = ops(p);
+    expect(o.indexOf('write_file', o.indexOf('caps_set'))).toBeLessThan(o.indexOf('exec_lookup'));
+  });
+});
 });
