@@ -24,8 +24,7 @@ export function readJsonDocument(path: string, schema: SchemaName, label: string
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? '';
       const errno = errnoNumber(code);
-      // Not a system error (e.g. the addon could not be loaded): its own message says what happened.
-      throw fail(`cannot read ${label}`, { errno, detail: errno === undefined ? `${path}: ${(e as Error).message}` : path });
+      throw fail(`cannot read ${label}`, { errno, detail: errno === undefined ? `${path}: ${(e as Error)?.message}` : path });
     }
   }
   let data: unknown;
