@@ -12,11 +12,11 @@ export interface CgroupOptions {
   cgroupsPath?: string;
   /** --systemd-cgroup: refused (no systemd driver). */
   systemd?: boolean;
-  /** runc's rootless cgroup manager (--rootless, or auto: a non-root user, root of another's user namespace). */
-  rootless?: boolean;
   /** A fake cgroupfs root for unit tests (default: the host's mounts from /proc/self/mountinfo). */
   root?: string;
   log?: CgroupLog;
+  /** runc's rootless cgroup manager (--rootless, or auto: a non-root user, root of another's user namespace). */
+  rootless?: boolean;
 }
 
 /** What state.json keeps (rec.tsrun.cgroup): the directories, and the resources as last applied. */
