@@ -86,7 +86,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
   if (runAs?.rootlessEUID) checkRootlessConfig(spec);
   const listen = listenFds();
   if (listen > 0 && spec.process) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listen}`, 'LISTEN_PID=1'];
-  const seccomp = compileForSpec(spec, undefined, seccompCacheDir(opts.store.root));
+  const seccomp = compileForSpec(spec, undefined, seccompCacheDir());
   if (seccomp?.fromCache) opts.log.debug('seccomp: the compiled filter came from the cache');
   if (seccomp?.skipped.length) opts.log.debug(`seccomp: syscalls unknown to libseccomp skipped: ${seccomp.skipped.join(', ')}`);
   return buildPlan({

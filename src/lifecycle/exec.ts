@@ -103,7 +103,7 @@ export async function exec(o: ExecOptions): Promise<number> {
   if (subs.size && !mgr) throw fail('--cgroup: the container has no cgroup');
   const cgroup = (mgr && subs.size ? cgroupManagerFromPaths(subCgroupPaths(mgr.paths(), subs), log) : mgr)?.joinTargets();
   const fds = helperFds(preserve, { console: !!consolePath, cgroupTasks: cgroup?.tasks });
-  const seccomp = compileForSpec({ ...spec, process: proc }, undefined, seccompCacheDir(store.root));
+  const seccomp = compileForSpec({ ...spec, process: proc }, undefined, seccompCacheDir());
   const plan = buildExecPlan({
     spec, process: proc, id, initPid: rec.pid, fds,
     host: { homeOf: (uid) => containerHome(rec.rootfs, uid), capBound: ownCapBound(), lsm: hostLsm() },

@@ -1,19 +1,39 @@
-// Compiled seccomp filters, kept under the state root (<root>/~seccomp, tmpfs in practice): Docker's
-// default profile takes tens of ms to compile with libseccomp, and every container of a host brings
-// the same few profiles. An entry holds its whole key (the profile as written, the tsrun build) and is
-// used only when that key matches exactly, so a hash collision can never hand one config another's
-// filter; the folder must be ours and writable by nobody else, as for any code-like input.
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from '../sys/fs.js';
+// Compiled seccomp filters, kept in tsrun's cache folder (root: /var/cache/tsrun/seccomp; a user:
+// ~/.cache/tsrun/seccomp; never under a state root, which delete must leave empty): Docker's default
+// profile takes tens of ms to compile with libseccomp, and every container of a host brings the same
+// few profiles. An entry holds its whole key (the profile as written, the tsrun build) and is used only
+// when that key matches exactly, so a hash collision can never hand one config another's filter; the
+// folder must be ours and writable by nobody else, as for any code-like input.
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from '../sys/fs.js';
 import { join } from '../sys/path.js';
 import { TSRUN_COMMIT, TSRUN_VERSION } from '../version.js';
+import { addonPath } from '../sys/paths.js';
 import type { CompiledSeccomp } from './compile.js';
 
 /** Bumped when the compiled output for the same profile changes. */
 const FORMAT = 1;
 const MAX_ENTRIES = 64;
 
-/** The cache folder under a state root (its name cannot be a container id: `~` is not allowed in one). */
-export const cacheDir = (root: string) => join(root, '~seccomp');
+/** The cache folder: $TSRUN_CACHE_DIR/seccomp, /var/cache/tsrun/seccomp for root, the user's cache else. */
+export function cacheDir(): string | undefined {
+  const env = process.env;
+  if (env.TSRUN_CACHE_DIR) return join(env.TSRUN_CACHE_DIR, 'seccomp');
+  if ((process.geteuid?.() ?? 0) === 0) return '/var/cache/tsrun/seccomp';
+  const home = env.XDG_CACHE_HOME ?? (env.HOME ? join(env.HOME, '.cache') : undefined);
+  return home ? join(home, 'tsrun/seccomp') : undefined;
+}
+
+/** This build of tsrun (the single file's content id, else the addon's size and time): an entry is its build's. */
+function buildId(): string {
+  const emb = (globalThis as { __tsrunEmbedded?: { id: string } }).__tsrunEmbedded;
+  if (emb) return emb.id;
+  try {
+    const st = statSync(addonPath());
+    return `${st.size}-${st.mtimeMs}`;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** 64-bit FNV-1a (two 32-bit lanes) of a string, as hex: a file name, not a proof (the key is). */
 function fnv(s: string): string {
@@ -27,7 +47,14 @@ function fnv(s: string): string {
 }
 
 export function cacheKey(profile: unknown, extra: unknown): string {
-  return JSON.stringify({ format: FORMAT, tsrun: `${TSRUN_VERSION} ${TSRUN_COMMIT}`, extra, profile }, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  return JSON.stringify({ format: FORMAT, tsrun: `${TSRUN_VERSION} ${TSRUN_COMMIT} ${buildId()}`, extra, profile }, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/** mkdir -p leaves an existing folder's mode alone; one tsrun made is 0700. */
+function chmodOwn(dir: string): void {
+  try {
+    if ((statSync(dir).mode & 0o077) !== 0 && statSync(dir).uid === (process.geteuid?.() ?? 0)) chmodSync(dir, 0o700);
+  } catch {}
 }
 
 function ours(dir: string): boolean {
@@ -62,6 +89,7 @@ export function cacheGet(dir: string, key: string): CompiledSeccomp | undefined 
 export function cachePut(dir: string, key: string, c: CompiledSeccomp): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodOwn(dir);
     if (!ours(dir)) return;
     const names = readdirSync(dir);
     if (names.length >= MAX_ENTRIES) for (const n of names) try { unlinkSync(join(dir, n)); } catch {}

@@ -108,7 +108,7 @@ export class Runtime {
 
   /** Ids of the containers in this runtime's root. */
   ids(): string[] {
-    // Only this harness's containers (dh-*): the root also holds the runtime's own files (~seccomp).
+    // Only this harness's containers (dh-*).
     return existsSync(this.root) ? readdirSync(this.root).filter((f) => f.startsWith('dh-')) : [];
   }
 

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheDir, cacheGet, cacheKey, cachePut } from '../../src/seccomp/cache.js';
+import { cacheGet, cacheKey, cachePut } from '../../src/seccomp/cache.js';
 
 let tmp: string;
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
@@ -12,7 +12,7 @@ afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 describe('seccomp filter cache', () => {
   it('returns what was put for the same key, and nothing for another', () => {
     tmp = mkdtempSync(join(tmpdir(), 'tsrun-sc-'));
-    const dir = cacheDir(tmp);
+    const dir = join(tmp, 'seccomp');
     const key = cacheKey({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 2n ** 63n, op: 'SCMP_CMP_EQ' }] }] }, 'x64');
     cachePut(dir, key, { bpf: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), flags: 4, skipped: ['nosuch'] });
     expect(cacheGet(dir, key)).toEqual({ bpf: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), flags: 4, skipped: ['nosuch'], fromCache: true });
@@ -22,7 +22,7 @@ describe('seccomp filter cache', () => {
 
   it('never serves an entry whose stored key differs (a name collision), nor from a folder others can write', () => {
     tmp = mkdtempSync(join(tmpdir(), 'tsrun-sc-'));
-    const dir = cacheDir(tmp);
+    const dir = join(tmp, 'seccomp');
     const key = cacheKey({ a: 1 }, 'x64');
     cachePut(dir, key, { bpf: new Uint8Array(8), flags: 0, skipped: [] });
     const [file] = readdirSync(dir);
