@@ -5,6 +5,7 @@ import { loadBundle } from './config/load.js';
 import { Logger, type LogOptions } from './io/log.js';
 import { create, dryRunPlan, type CreateOptions } from './lifecycle/create.js';
 import { destroy, kill, start } from './lifecycle/lifecycle.js';
+import { loadSystemdDriver, recordNeedsSystemd } from './cgroups/systemd-slot.js';
 import { run } from './lifecycle/run.js';
 import { parseSignal } from './lifecycle/signals.js';
 import type { InitPlan } from './plan/build.js';
@@ -54,6 +55,10 @@ export class Runtime {
   }
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    // A container made by `tsrun --systemd-cgroup`: its unit is stopped through the systemd driver.
+    let needs = false;
+    try { needs = recordNeedsSystemd(this.store.read(id)); } catch {}
+    if (needs) await loadSystemdDriver();
     destroy(this.store, id, !!opts.force, this.log);
   }
 

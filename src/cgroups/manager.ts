@@ -9,11 +9,17 @@ import type { CgroupLog, CgroupManager, CgroupOptions, CgroupRecord } from './ty
 import { V1Manager } from './v1.js';
 import { V2Manager } from './v2.js';
 import { NoCgroupManager, rootlessManager } from './rootless.js';
+import { systemdDriver } from './systemd-slot.js';
 
 export type { CgroupManager, CgroupOptions, CgroupRecord } from './types.js';
 
 export function cgroupManager(opts: CgroupOptions): CgroupManager {
   if (opts.rootless && !opts.systemd) return rootlessManager(detectHost(opts.root), opts.id, opts.cgroupsPath, opts.log);
+  if (opts.systemd) {
+    const d = systemdDriver();
+    if (!d) throw new Error('internal: the systemd cgroup driver was not loaded (loadSystemdDriver)');
+    return d.newManager(opts, detectHost(opts.root));
+  }
   const inner = cgroupInnerPath(opts.id, opts.cgroupsPath, !!opts.systemd);
   const host = detectHost(opts.root);
   return managerAt(host, inner, opts.log);
@@ -41,7 +47,7 @@ export function cgroupManagerFromPaths(paths: Record<string, string>, log?: Cgro
 
 /** What to store at rec.tsrun.cgroup (bigints as decimal strings: state.json is plain JSON). */
 export function cgroupRecord(mgr: CgroupManager, resources?: LinuxResources, shared = false): CgroupRecord {
-  const rec: CgroupRecord = { paths: mgr.paths(), ...(shared ? { shared } : {}) };
+  const rec: CgroupRecord = { paths: mgr.paths(), ...(shared ? { shared } : {}), ...(mgr.unit ? { systemd: mgr.unit } : {}) };
   if (resources) {
     const { devices: _devices, ...rest } = resources;
     rec.resources = JSON.parse(JSON.stringify(rest, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
@@ -60,5 +66,8 @@ export function storedCgroup(rec: ContainerRecord): CgroupRecord | undefined {
 /** The manager of a stored container; undefined when it was created without a cgroup. */
 export function managerFor(rec: ContainerRecord, log?: CgroupLog): CgroupManager | undefined {
   const c = storedCgroup(rec);
-  return c ? cgroupManagerFromPaths(c.paths, log) : undefined;
+  if (!c) return undefined;
+  // A unit's cgroup without the driver loaded (pause, ps, events, kill): its directory is enough.
+  const d = c.systemd && systemdDriver();
+  return d ? d.storedManager(c, log) : cgroupManagerFromPaths(c.paths, log);
 }

@@ -1,21 +1,18 @@
 // Where a container's cgroup goes: linux.cgroupsPath made absolute (relative paths under /tsrun), or
-// /tsrun/<id> by default. Systemd's slice:prefix:name form needs systemd, which this driver does not use.
+// /tsrun/<id> by default; with --systemd-cgroup, the unit's cgroup from slice:prefix:name.
 import { fail } from '../errors.js';
+import { systemdNames } from './systemd/names.js';
 
 export const DEFAULT_PARENT = '/tsrun';
 
 export function cgroupInnerPath(id: string, cgroupsPath: string | undefined, systemd: boolean): string {
-  if (systemd) {
-    throw fail('the systemd cgroup driver (--systemd-cgroup) is not supported by tsrun', {
-      configPath: 'linux.cgroupsPath',
-      hint: 'tsrun manages cgroupfs directly; run without --systemd-cgroup and give linux.cgroupsPath as a path such as /mygroup/<id>',
-    });
-  }
+  // The unit's cgroup below the cgroup2 mount (the driver itself is src/cgroups/systemd/).
+  if (systemd) return systemdNames(id, cgroupsPath).inner;
   if (!cgroupsPath) return `${DEFAULT_PARENT}/${id}`;
   if (/^[^/:]*\.slice:[^:/]*:[^:/]+$/.test(cgroupsPath)) {
     throw fail(`cgroupsPath "${cgroupsPath}" is in systemd's slice:prefix:name form`, {
       configPath: 'linux.cgroupsPath',
-      hint: 'that form needs the systemd cgroup driver, which tsrun does not have; use a path such as /mygroup/<id>',
+      hint: 'that form is for the systemd cgroup driver: give --systemd-cgroup, or use a path such as /mygroup/<id>',
     });
   }
   const abs = cgroupsPath.startsWith('/') ? cgroupsPath : `${DEFAULT_PARENT}/${cgroupsPath}`;

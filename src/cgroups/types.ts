@@ -10,8 +10,10 @@ export interface CgroupOptions {
   id: string;
   /** linux.cgroupsPath: absolute, or relative to /tsrun; default /tsrun/<id>. */
   cgroupsPath?: string;
-  /** --systemd-cgroup: refused (no systemd driver). */
+  /** --systemd-cgroup: the systemd driver (cgroupsPath is then slice:prefix:name; src/cgroups/systemd/). */
   systemd?: boolean;
+  /** The config's annotations (the systemd driver reads org.systemd.property.* from them). */
+  annotations?: Record<string, string>;
   /** A fake cgroupfs root for unit tests (default: the host's mounts from /proc/self/mountinfo). */
   root?: string;
   log?: CgroupLog;
@@ -26,6 +28,14 @@ export interface CgroupRecord {
   resources?: LinuxResources;
   /** The cgroup existed before this container's create (cgroupsPath shared with others): not its own. */
   shared?: boolean;
+  /** The systemd unit holding the cgroup (--systemd-cgroup): delete stops it, update sets its properties. */
+  systemd?: SystemdUnitRecord;
+}
+
+export interface SystemdUnitRecord {
+  unit: string;
+  /** Which bus its systemd is on: the system bus (root) or the user's (rootless). */
+  bus: 'system' | 'user';
 }
 
 export interface CgroupManager {
@@ -41,6 +51,13 @@ export interface CgroupManager {
    * `tasks` file as its first step (moving one's own thread skips that lock).
    */
   joinTargets(): { into?: string; tasks: string[] };
+  /**
+   * A process spawned outside the cgroup, now placed in it (after create, before it runs anything):
+   * the systemd driver starts its unit with this pid, as runc starts the unit with the init's pid.
+   */
+  adopt?(pid: number): void;
+  /** The systemd unit, for the state record (systemd driver only). */
+  readonly unit?: SystemdUnitRecord;
   /** v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); the caller closes it. */
   openDirFd?(): number;
   paths(): Record<string, string>;

@@ -41,7 +41,7 @@ export interface CreateOptions {
   preserveFds?: number;
   /** The caller returns before the container exits (create, run -d): a terminal then needs a console socket. */
   detach: boolean;
-  /** --systemd-cgroup (refused: no systemd driver). */
+  /** --systemd-cgroup: the systemd driver (src/cgroups/systemd/; the CLI loads it, loadSystemdDriver). */
   systemdCgroup?: boolean;
   /** runc's rootless cgroup manager (--rootless; default: auto, src/sys/userns.ts rootlessCgroups). */
   rootlessCgroups?: boolean;
@@ -108,7 +108,7 @@ export function planFor(bundle: Bundle, opts: CreateOptions, cgroupTasks: string
 
 /** The plan create would run (--dry-run), with the cgroup joins this host needs; starts nothing. */
 export function dryRunPlan(bundle: Bundle, opts: CreateOptions): InitPlan {
-  const cgroup = cgroupManager({ id: opts.id, cgroupsPath: bundle.spec.linux?.cgroupsPath, systemd: !!opts.systemdCgroup, rootless: useRootlessCgroups(opts), log: opts.log });
+  const cgroup = cgroupManager({ id: opts.id, cgroupsPath: bundle.spec.linux?.cgroupsPath, systemd: !!opts.systemdCgroup, rootless: useRootlessCgroups(opts), annotations: bundle.spec.annotations, log: opts.log });
   return planFor(bundle, opts, cgroup.joinTargets().tasks, cgroup);
 }
 
@@ -129,7 +129,7 @@ export function create(opts: CreateOptions): ContainerRecord {
   }
   const linux = bundle.spec.linux;
   // Only reads the host's layout: nothing to undo if the plan fails.
-  const cgroup: CgroupManager = cgroupManager({ id, cgroupsPath: linux?.cgroupsPath, systemd: !!opts.systemdCgroup, rootless: useRootlessCgroups(opts), log });
+  const cgroup: CgroupManager = cgroupManager({ id, cgroupsPath: linux?.cgroupsPath, systemd: !!opts.systemdCgroup, rootless: useRootlessCgroups(opts), annotations: bundle.spec.annotations, log });
   const joinAt = cgroup.joinTargets();
   const plan = planFor(bundle, opts, joinAt.tasks, cgroup);
   phase('plan built');
@@ -172,6 +172,11 @@ export function create(opts: CreateOptions): ContainerRecord {
     phase('tsrun-init spawned');
     rec.pid = run.helperPid;
     store.write(rec);
+    // The systemd driver: the unit starts now, with the helper (which waits for its plan) as its process.
+    if (cgroup.adopt) {
+      cgroup.adopt(run.helperPid);
+      phase('systemd unit started');
+    }
     const started = run;
     const cg = cgroup;
     converse(run, plan, log, (kind) => {

@@ -56,8 +56,9 @@ describe('cgroup paths', () => {
     expect(cgroupInnerPath('c1', '/a//b/./c/../d/', false)).toBe('/a/b/d');
     expect(cgroupInnerPath('c1', '/../../x', false)).toBe('/x');
   });
-  it('refuses systemd paths with a clear message', () => {
-    expect(() => cgroupInnerPath('c1', 'system.slice:docker:abc', true)).toThrow(/systemd cgroup driver \(--systemd-cgroup\) is not supported/);
+  it('maps systemd paths to the unit\'s cgroup, and refuses them without --systemd-cgroup', () => {
+    expect(cgroupInnerPath('c1', 'system.slice:docker:abc', true)).toBe('/system.slice/docker-abc.scope');
+    expect(cgroupInnerPath('c1', undefined, true)).toBe('/system.slice/tsrun-c1.scope');
     expect(() => cgroupInnerPath('c1', 'system.slice:docker:abc', false)).toThrow(/slice:prefix:name form.*linux.cgroupsPath/);
     expect(() => cgroupInnerPath('c1', '/', false)).toThrow(/root cgroup/);
   });

@@ -15,6 +15,7 @@ import type { ContainerRecord } from '../../state/store.js';
 import { parseDuration } from '../argv.js';
 import type { Ctx } from '../context.js';
 import { out } from '../context.js';
+import { loadSystemdFor } from '../systemd.js';
 
 async function withContext<T>(ctx: Ctx, command: string, fn: () => T | Promise<T>): Promise<T> {
   try {
@@ -77,7 +78,8 @@ function requestedResources(ctx: Ctx): LinuxResources {
 }
 
 export function updateCmd(ctx: Ctx): Promise<number> {
-  return withContext(ctx, 'update', () => {
+  return withContext(ctx, 'update', async () => {
+    await loadSystemdFor(ctx, true);
     const req = requestedResources(ctx);
     return locked(ctx, (rec) => {
       if (ctx.store.status(rec) === 'stopped') throw notRunning();

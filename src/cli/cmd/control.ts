@@ -4,6 +4,7 @@ import { destroy, kill, start } from '../../lifecycle/lifecycle.js';
 import { parseSignal } from '../../lifecycle/signals.js';
 import type { Ctx } from '../context.js';
 import { withContext } from '../context.js';
+import { loadSystemdFor } from '../systemd.js';
 
 export function startCmd(ctx: Ctx): number {
   return withContext(ctx, 'start', () => { start(ctx.store, ctx.args[0]); return 0; });
@@ -18,6 +19,7 @@ export function killCmd(ctx: Ctx): number {
   });
 }
 
-export function deleteCmd(ctx: Ctx): number {
+export async function deleteCmd(ctx: Ctx): Promise<number> {
+  await loadSystemdFor(ctx, true);
   return withContext(ctx, 'delete', () => { destroy(ctx.store, ctx.args[0], !!ctx.flags.force, ctx.log); return 0; });
 }

@@ -9,6 +9,7 @@ import { rootlessCgroups } from '../../sys/userns.js';
 import { formatPlan } from '../../plan/format.js';
 import type { Ctx } from '../context.js';
 import { out, withContext } from '../context.js';
+import { loadSystemdFor } from '../systemd.js';
 
 
 function createOptions(ctx: Ctx, detach: boolean): CreateOptions {
@@ -31,7 +32,8 @@ function createOptions(ctx: Ctx, detach: boolean): CreateOptions {
   };
 }
 
-export function createCmd(ctx: Ctx): number {
+export async function createCmd(ctx: Ctx): Promise<number> {
+  await loadSystemdFor(ctx, false);
   return withContext(ctx, 'create', () => {
     const opts = createOptions(ctx, true);
     if (ctx.flags['dry-run']) {
@@ -45,6 +47,7 @@ export function createCmd(ctx: Ctx): number {
 }
 
 export async function runCmd(ctx: Ctx): Promise<number> {
+  await loadSystemdFor(ctx, false);
   const opts = { ...createOptions(ctx, !!ctx.flags.detach), keep: !!ctx.flags.keep, noSubreaper: !!ctx.flags['no-subreaper'] };
   try {
     return await run(opts);
