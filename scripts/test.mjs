@@ -3,7 +3,7 @@
 // clients) on the default runtime, then run the CLI suites again on each other way tsrun runs: Node
 // (build/tsrun-node), the Bun bundles (build/tsrun-bun) and the single-file executable. Each pass
 // prints its own vitest summary; any failing pass fails the run.
-//   node scripts/test.mjs [--only default|node|bun|single]
+//   node scripts/test.mjs [--only default|node|bun|single|systemd]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,6 +45,26 @@ for (const [name, bin] of Object.entries(others)) {
   if (bin) pass(name, { TSRUN_BIN: bin }, CLI_SUITES);
   else if (!only) console.log(`\n=== tests: ${name} === skipped: not built (Bun was not found; npm ci installs @oven/bun-linux-x64)`);
 }
+
+// Guest passes: suites that need what this host lacks (systemd, pure cgroup v2), run in a throwaway
+// qemu guest by /work/shared/tools/v2vm.sh (TSRUN_V2VM to point elsewhere), skipped when it or qemu
+// is not there. The guest is emulated (TCG): each pass boots once and runs its files in one vitest.
+function guestPass(name, v2vmArgs, files, extraEnv = {}) {
+  if (only && only !== name) return;
+  const v2vm = process.env.TSRUN_V2VM ?? join(root, '../shared/tools/v2vm.sh');
+  const qemu = spawnSync('/bin/sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' }).status === 0;
+  console.log(`\n=== tests: ${name} (guest: v2vm.sh ${v2vmArgs.join(' ')}) ===`);
+  if (!existsSync(v2vm) || !qemu) {
+    console.log(`skipped: ${!existsSync(v2vm) ? `no ${v2vm}` : 'qemu-system-x86_64 is not installed'}`);
+    return;
+  }
+  const t0 = Date.now();
+  const r = spawnSync(v2vm, [...v2vmArgs, '--', process.execPath, vitest, 'run', ...files], { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  console.log(`guest pass ${name}: exit ${r.status}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (r.status !== 0) failed.push(name);
+}
+// systemd 252 + D-Bus + cgroup v2: the systemd cgroup driver (--systemd-cgroup).
+guestPass('systemd', ['--systemd'], ['test/integration/systemd']);
 
 if (failed.length) {
   console.error(`\nnpm test: failed passes: ${failed.join(', ')}`);
