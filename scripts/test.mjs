@@ -48,8 +48,9 @@ for (const [name, bin] of Object.entries(others)) {
 
 // Guest passes: suites that need what this host lacks (systemd, pure cgroup v2), run in a throwaway
 // qemu guest by /work/shared/tools/v2vm.sh (TSRUN_V2VM to point elsewhere), skipped when it or qemu
-// is not there. The guest is emulated (TCG): each pass boots once and runs its files in one vitest.
-function guestPass(name, v2vmArgs, files, extraEnv = {}) {
+// is not there. The guest is emulated (TCG, slow): each pass boots once and runs its vitest runs
+// ({ files, env }) one after the other in that boot; the pass fails when any of them does.
+function guestPass(name, v2vmArgs, runs) {
   if (only && only !== name) return;
   const v2vm = process.env.TSRUN_V2VM ?? join(root, '../shared/tools/v2vm.sh');
   const qemu = spawnSync('/bin/sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' }).status === 0;
@@ -58,13 +59,21 @@ function guestPass(name, v2vmArgs, files, extraEnv = {}) {
     console.log(`skipped: ${!existsSync(v2vm) ? `no ${v2vm}` : 'qemu-system-x86_64 is not installed'}`);
     return;
   }
+  const q = (x) => `'${String(x).replace(/'/g, `'\\''`)}'`;
+  const script = ['st=0', ...runs.map((r) => `env ${Object.entries(r.env ?? {}).map(([k, v]) => q(`${k}=${v}`)).join(' ')} ${q(process.execPath)} ${q(vitest)} run ${r.files.map(q).join(' ')} || st=1`), 'exit $st'].join('\n');
   const t0 = Date.now();
-  const r = spawnSync(v2vm, [...v2vmArgs, '--', process.execPath, vitest, 'run', ...files], { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  const r = spawnSync(v2vm, [...v2vmArgs, '--', '/bin/sh', '-c', script], { cwd: root, stdio: 'inherit', env: { V2VM_TIMEOUT: '1500', ...env } });
   console.log(`guest pass ${name}: exit ${r.status}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   if (r.status !== 0) failed.push(name);
 }
-// systemd 252 + D-Bus + cgroup v2: the systemd cgroup driver (--systemd-cgroup).
-guestPass('systemd', ['--systemd'], ['test/integration/systemd']);
+// systemd 252 + D-Bus + cgroup v2: the systemd cgroup driver (--systemd-cgroup) on the default
+// runtime and on Node, the clients on it, and (TSRUN_GUEST_FULL=1, +6 min) the lifecycle suites with
+// --systemd-cgroup before every command (TSRUN_TEST_GLOBALS, test/helpers/sandbox.ts).
+guestPass('systemd', ['--systemd'], [
+  { files: ['test/integration/systemd', 'test/clients/systemd-clients'] },
+  { files: ['test/integration/systemd'], env: { TSRUN_BIN: join(root, 'build/tsrun-node') } },
+  ...(process.env.TSRUN_GUEST_FULL ? [{ files: ['test/integration/lifecycle', 'test/integration/exec', 'test/integration/resources'], env: { TSRUN_TEST_GLOBALS: '--systemd-cgroup' } }] : []),
+]);
 
 if (failed.length) {
   console.error(`\nnpm test: failed passes: ${failed.join(', ')}`);

@@ -181,7 +181,8 @@ export class Dockerd {
   readonly host: string;
   readonly daemon: Daemon;
 
-  constructor(readonly dir: string, containerd: Containerd, readonly cgroupParent: string, runtime = RUNTIME) {
+  /** extra: more dockerd flags (the systemd suite's `--exec-opt native.cgroupdriver=systemd`; its parent is then a slice). */
+  constructor(readonly dir: string, containerd: Containerd, readonly cgroupParent: string, runtime = RUNTIME, extra: string[] = []) {
     mkdirSync(join(dir, 'cli'), { recursive: true });
     this.host = `unix://${join(dir, 'docker.sock')}`;
     const storage = containerd.snapshotter === 'overlayfs' ? 'overlay2' : 'vfs';
@@ -201,8 +202,9 @@ export class Dockerd {
         '--bridge', 'none',
         '--iptables=false',
         '--ip-masq=false',
-        '--cgroup-parent', `/${cgroupParent}`,
+        '--cgroup-parent', cgroupParent.endsWith('.slice') ? cgroupParent : `/${cgroupParent}`,
         '--add-runtime', `tsrun=${runtime}`,
+        ...extra,
       ],
       join(dir, 'dockerd.log'),
       { PATH: CLIENT_PATH },

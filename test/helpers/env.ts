@@ -9,6 +9,13 @@ export const FIXTURE_CONFIGS = join(SHARED, 'fixtures/configs');
 /** The CLI under test: bin/tsrun, or another build (e.g. the single-file binary) given by TSRUN_BIN. */
 export const TSRUN = process.env.TSRUN_BIN || join(ROOT, 'bin/tsrun');
 export const isRoot = process.getuid?.() === 0;
+/**
+ * Global flags the Sandbox puts before every command (TSRUN_TEST_GLOBALS, e.g. "--systemd-cgroup":
+ * the guest pass runs the lifecycle suites again on the systemd driver).
+ */
+export const GLOBAL_FLAGS = (process.env.TSRUN_TEST_GLOBALS ?? '').split(/\s+/).filter(Boolean);
+/** The suites run on the systemd cgroup driver: a container's cgroup is /system.slice/tsrun-<id>.scope. */
+export const SYSTEMD_CGROUP = GLOBAL_FLAGS.includes('--systemd-cgroup');
 
 export function which(cmd: string): string | undefined {
   for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {

@@ -5,14 +5,15 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { join } from 'node:path';
 import type { Spec } from '../../src/config/gen/config.js';
 import { makeBusyboxBundle } from '../../src/bundle/busybox.js';
-import { TSRUN, type RunResult } from './env.js';
+import { GLOBAL_FLAGS, TSRUN, type RunResult } from './env.js';
 
 export class Sandbox {
   readonly dir = mkdtempSync('/tmp/tsrun-test-');
   readonly root = join(this.dir, 'state');
   private n = 0;
 
-  constructor() {
+  /** globals: flags before every command (default: TSRUN_TEST_GLOBALS). */
+  constructor(private readonly globals: string[] = GLOBAL_FLAGS) {
     // A user-namespace container's root (a mapped host uid) must be able to reach its rootfs.
     chmodSync(this.dir, 0o755);
   }
@@ -38,7 +39,7 @@ export class Sandbox {
     const err = openSync(`${base}.stderr`, 'w+');
     const fd3 = opts.fd3 ? openSync(opts.fd3, 'r') : undefined;
     try {
-      const r = spawnSync(TSRUN, ['--root', this.root, ...args], {
+      const r = spawnSync(TSRUN, ['--root', this.root, ...this.globals, ...args], {
         stdio: fd3 === undefined ? ['ignore', out, err] : ['ignore', out, err, fd3],
         timeout: opts.timeout ?? 30_000,
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env },
@@ -63,7 +64,7 @@ export class Sandbox {
     const base = join(this.dir, `out.${this.n++}`);
     const out = openSync(`${base}.stdout`, 'w+');
     const err = openSync(`${base}.stderr`, 'w+');
-    const p = spawn(TSRUN, ['--root', this.root, ...args], { stdio: ['ignore', out, err], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    const p = spawn(TSRUN, ['--root', this.root, ...this.globals, ...args], { stdio: ['ignore', out, err], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
     closeSync(out);
     closeSync(err);
     return p;

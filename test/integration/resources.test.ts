@@ -1,9 +1,9 @@
 // Resource control end to end: real containers, real cgroups (v1 here; v2 in the VM).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRoot, skipReason, TSRUN, which } from '../helpers/env.js';
+import { GLOBAL_FLAGS, isRoot, skipReason, SYSTEMD_CGROUP, TSRUN, which } from '../helpers/env.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
 const skip = skipReason(!isRoot ? 'integration tests need root' : !which('busybox') ? 'busybox-static is not installed' : undefined);
@@ -16,7 +16,9 @@ const MiB = 1024 * 1024;
 /** A pure cgroup v2 host (the v2 VM) has no v1 hierarchies. */
 const V2 = !existsSync('/sys/fs/cgroup/memory') && existsSync('/sys/fs/cgroup/cgroup.controllers');
 /** A container's cgroup file from the host: <v1 hierarchy>/tsrun/<id>/<v1 file>, or tsrun/<id>/<v2 file>. */
-const hostFile = (id: string, controller: string, v1: string, v2: string) => (V2 ? `/sys/fs/cgroup/tsrun/${id}/${v2}` : `/sys/fs/cgroup/${controller}/tsrun/${id}/${v1}`);
+/** (On the systemd driver, TSRUN_TEST_GLOBALS=--systemd-cgroup: the unit's cgroup, v2 only.) */
+const v2Dir = (id: string) => (SYSTEMD_CGROUP ? `/sys/fs/cgroup/system.slice/tsrun-${id}.scope` : `/sys/fs/cgroup/tsrun/${id}`);
+const hostFile = (id: string, controller: string, v1: string, v2: string) => (V2 ? `${v2Dir(id)}/${v2}` : `/sys/fs/cgroup/${controller}/tsrun/${id}/${v1}`);
 /** The same file from inside a container with a cgroup namespace. */
 const innerFile = (controller: string, v1: string, v2: string) => (V2 ? `/sys/fs/cgroup/${v2}` : `/sys/fs/cgroup/${controller}/${v1}`);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,20 +32,24 @@ async function until<T>(f: () => T | undefined | false, ms = 10_000): Promise<T>
 function cgroupDirs(id: string): string[] {
   const out: string[] = [];
   for (const h of readdirSync('/sys/fs/cgroup')) {
-    for (const p of [join('/sys/fs/cgroup', h, 'tsrun', id), join('/sys/fs/cgroup/tsrun', id)]) if (existsSync(p)) out.push(p);
+    for (const p of [join('/sys/fs/cgroup', h, 'tsrun', id), join('/sys/fs/cgroup/tsrun', id), v2Dir(id)]) if (existsSync(p) && !out.includes(p)) out.push(p);
   }
   return out;
 }
 
 describe.skipIf(skip)('resources', () => {
   it('a 32 MiB container that allocates 64 MiB is OOM-killed, and events reports it', async () => {
-    const b = sb.bundle('b', ['sh', '-c', 'echo up > /tmp/up; sleep 0.5; dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd-exit=$? > /tmp/dd; sleep 100'], (s) => {
+    // dd waits for /tmp/go, made once events runs (its first stats line): on a slow host (the emulated
+    // guests) events could otherwise start after the OOM kill, which it would then not report.
+    const b = sb.bundle('b', ['sh', '-c', 'echo up > /tmp/up; while [ ! -e /tmp/go ]; do sleep 0.1; done; dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd-exit=$? > /tmp/dd; sleep 100'], (s) => {
       s.linux!.resources = { memory: { limit: 32 * MiB, swap: 32 * MiB } };
     });
     expect(sb.run(['run', '-d', '-b', b, 'oom']).code).toBe(0);
     const out = join(sb.dir, 'events.out');
-    const ev = spawn('/bin/sh', ['-c', `exec ${TSRUN} --root ${sb.root} events --interval 100ms oom > ${out} 2>&1`]);
+    const ev = spawn('/bin/sh', ['-c', `exec ${TSRUN} --root ${sb.root} ${GLOBAL_FLAGS.join(' ')} events --interval 100ms oom > ${out} 2>&1`]);
     try {
+      await until(() => existsSync(out) && /"type":"stats"/.test(readFileSync(out, 'utf8')), 30_000);
+      writeFileSync(join(b, 'rootfs/tmp/go'), '');
       await until(() => existsSync(join(b, 'rootfs/tmp/dd')));
       expect(readFileSync(join(b, 'rootfs/tmp/dd'), 'utf8')).toBe('dd-exit=137\n');
       await until(() => existsSync(out) && /"type":"oom"/.test(readFileSync(out, 'utf8')));
@@ -74,7 +80,8 @@ describe.skipIf(skip)('resources', () => {
   it('pause freezes every process and resume continues; update changes the memory limit', async () => {
     const b = sb.bundle('b', ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done']);
     expect(sb.run(['run', '-d', '-b', b, 'pz']).code).toBe(0);
-    const count = () => Number(readFileSync(join(b, 'rootfs/tmp/count'), 'utf8') || 0);
+    // (0 until the shell has written the file once: run -d returns before it has.)
+    const count = () => (existsSync(join(b, 'rootfs/tmp/count')) ? Number(readFileSync(join(b, 'rootfs/tmp/count'), 'utf8') || 0) : 0);
     await until(() => count() > 2);
     expect(sb.run(['pause', 'pz']).code).toBe(0);
     expect(JSON.parse(sb.run(['state', 'pz']).stdout).status).toBe('paused');

@@ -39,7 +39,8 @@ let sb: Sandbox;
 let sd: Systemd;
 beforeAll(() => { if (!skip) sd = connectSystemd('system'); });
 afterAll(() => sd?.conn.close());
-beforeEach(() => { sb = new Sandbox(); });
+// Its own flags only (not TSRUN_TEST_GLOBALS): some commands here are meant to run without --systemd-cgroup.
+beforeEach(() => { sb = new Sandbox([]); });
 afterEach(() => sb.cleanup());
 
 /** Whether systemd knows the unit (loaded: running, or failed and not yet collected). */
