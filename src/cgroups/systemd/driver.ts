@@ -38,7 +38,7 @@ export function newManager(opts: CgroupOptions, host: HostLayout): CgroupManager
   if (opts.rootless) throw fail('--systemd-cgroup: rootless containers with the systemd driver (the user\'s systemd) are not supported yet', { hint: 'run without --systemd-cgroup' });
   const n = systemdNames(opts.id, opts.cgroupsPath, false);
   const mount = unifiedMount(host);
-  return new SystemdManager({ unit: n.unit, name: n.name, slice: n.slice, path: join(mount, n.inner), bus: 'system', annotations: opts.annotations, log: opts.log });
+  return new SystemdManager({ unit: n.unit, name: n.name, slice: n.slice, path: join(mount, n.inner), mount, bus: 'system', annotations: opts.annotations, log: opts.log });
 }
 
 /** The manager of a stored container whose record names its unit. */

@@ -46,33 +46,40 @@ export interface SystemdManagerInit {
   /** The name part of cgroupsPath (the container id by default), for the unit's Description. */
   name?: string;
   slice: string;
-  /** The unit's cgroup2 directory. */
+  /** The unit's cgroup2 directory, and the cgroup2 mount it is below. */
   path: string;
+  mount?: string;
   bus: BusKind;
   /** The container's annotations (org.systemd.property.*), used when the unit is started. */
   annotations?: Record<string, string>;
   log?: CgroupLog;
   /** Reopened from a record: the unit exists (exec joins its directory directly). */
   started?: boolean;
+  /** The systemd connection to use (unit tests give a fake); default: the bus's, opened on first use. */
+  systemd?: SystemdApi;
 }
+
+/** What the manager calls of systemd (src/cgroups/systemd/systemd1.ts). */
+export type SystemdApi = Pick<Systemd, 'managerVersion' | 'startTransient' | 'stop' | 'resetFailed' | 'setProperties'>;
 
 export class SystemdManager implements CgroupManager {
   readonly version = 2 as const;
   readonly unit: SystemdUnitRecord;
   private readonly fs: V2Manager;
   private readonly log: CgroupLog;
-  private sd?: Systemd;
+  private sd?: SystemdApi;
   private started: boolean;
   private pending?: { resources?: LinuxResources; devices?: LinuxDevice[] };
 
   constructor(private readonly o: SystemdManagerInit) {
     this.unit = { unit: o.unit, bus: o.bus };
     this.log = o.log ?? quiet;
-    this.fs = new V2Manager(o.path, this.log);
+    this.fs = new V2Manager(o.path, this.log, o.mount);
     this.started = !!o.started;
+    this.sd = o.systemd;
   }
 
-  private systemd(): Systemd {
+  private systemd(): SystemdApi {
     return (this.sd ??= connectSystemd(this.o.bus));
   }
 
@@ -117,7 +124,7 @@ export class SystemdManager implements CgroupManager {
   }
 
   /** StartTransientUnit; a unit of that name left failed is reset and tried once more, as runc. */
-  private start(sd: Systemd, props: Property[]): void {
+  private start(sd: SystemdApi, props: Property[]): void {
     const what = `start the systemd unit ${this.o.unit}`;
     let result: string;
     try {
