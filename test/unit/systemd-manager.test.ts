@@ -96,3 +96,19 @@ describe('SystemdManager', () => {
     expect(f.calls).toEqual([]);
   });
 });
+
+describe('connectSystemd', () => {
+  it('names --systemd-cgroup and the bus when there is no bus', async () => {
+    const { connectSystemd } = await import('../../src/cgroups/systemd/manager.js');
+    const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = `unix:path=${join(root, 'no-bus')}`;
+    try {
+      expect(() => connectSystemd('system')).toThrow(new RegExp(`^--systemd-cgroup: cannot reach systemd over D-Bus at ${join(root, 'no-bus')} \\(DBUS_SYSTEM_BUS_ADDRESS\\): .*(no such file|ENOENT).*; the systemd cgroup driver needs`, 'i'));
+      process.env.DBUS_SYSTEM_BUS_ADDRESS = 'tcp:host=localhost,port=1';
+      expect(() => connectSystemd('system')).toThrow(/no unix:path= in the bus address/);
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+      else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+    }
+  });
+});
