@@ -12,11 +12,12 @@ import { TsrunError } from '../errors.js';
 import { DEFAULT_ROOT, defaultRoot, ensureXdgRoot, rootlessEUID } from '../sys/userns.js';
 import { errnoText } from '../sys/errno.js';
 import { mkdirSync } from '../sys/fs.js';
+import { prepareEmbedded } from '../sys/paths.js';
 
-// Bun builds one bundle per group of commands as well (scripts/build.mjs: BUN_GROUPS, picked by
-// bin/tsrun): __TSRUN_GROUP__ is then that group's name, and esbuild drops every other group's code
-// (the comparisons fold to false). A smaller bundle is fewer pages for Bun to load: `state` from its
-// own bundle measured 9.8 ms against 11.4 from the whole one.
+// Node gets one bundle per group of commands as well (scripts/build.mjs: GROUPS, picked by the Node
+// loader dist/tsrun-node.cjs): __TSRUN_GROUP__ is then that group's name, and esbuild drops every other
+// group's code (the comparisons fold to false): less to compile per call. The single-file build holds
+// the whole CLI (its bytecode is loaded lazily per function).
 // (The test is written out in each entry: esbuild folds it only when it sees the literal there.)
 declare const __TSRUN_GROUP__: string | undefined;
 const only: string | undefined = typeof __TSRUN_GROUP__ === 'string' ? __TSRUN_GROUP__ : undefined;
@@ -90,6 +91,9 @@ export async function main(argv: string[]): Promise<number> {
       out(commandHelp(cmd));
       return 0;
     }
+    // The single file's embedded files (addon, tsrun-init, validators): found in their cache folder
+    // only now, so --version and --help never look for them.
+    if (globalThis.__tsrunEmbedded) await prepareEmbedded();
     const globals = globalsFrom(parsed.globals);
     // Errors about the log file itself go to stderr, in the format asked for.
     log = new Logger({ format: globals.logFormat, debug: globals.debug });
