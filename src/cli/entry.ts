@@ -2,9 +2,12 @@
 // bundles in dist/groups/).
 import { createRequire } from 'node:module';
 import { main, NotInThisBundle } from './main.js';
+import { prepareEmbedded } from '../sys/paths.js';
 import { dirname, join } from '../sys/path.js';
 
-main(process.argv.slice(2)).then(
+// The single file finds its embedded files' cache folder first, with Bun's async stat: every command,
+// --version too, writes through the addon, and the sync path would load node:fs (~4.5 ms under Bun).
+(globalThis.__tsrunEmbedded ? prepareEmbedded() : Promise.resolve()).then(() => main(process.argv.slice(2))).then(
   (code) => { process.exitCode = code; },
   (e) => {
     // A group bundle chosen for another command (the Node loader guesses from argv): the whole one

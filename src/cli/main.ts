@@ -12,7 +12,6 @@ import { TsrunError } from '../errors.js';
 import { DEFAULT_ROOT, defaultRoot, ensureXdgRoot, rootlessEUID } from '../sys/userns.js';
 import { errnoText } from '../sys/errno.js';
 import { mkdirSync } from '../sys/fs.js';
-import { prepareEmbedded } from '../sys/paths.js';
 
 // Node gets one bundle per group of commands as well (scripts/build.mjs: GROUPS, picked by the Node
 // loader dist/tsrun-node.cjs): __TSRUN_GROUP__ is then that group's name, and esbuild drops every other
@@ -91,9 +90,6 @@ export async function main(argv: string[]): Promise<number> {
       out(commandHelp(cmd));
       return 0;
     }
-    // The single file's embedded files (addon, tsrun-init, validators): found in their cache folder
-    // only now, so --version and --help never look for them.
-    if (globalThis.__tsrunEmbedded) await prepareEmbedded();
     const globals = globalsFrom(parsed.globals);
     // Errors about the log file itself go to stderr, in the format asked for.
     log = new Logger({ format: globals.logFormat, debug: globals.debug });
