@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Side-by-side start-up and lifecycle benchmark: runc, crun (when installed), tsrun on Bun, tsrun on
-// Node (and a single-file tsrun with --single FILE). Every operation is timed for all runtimes in one
+// Side-by-side start-up and lifecycle benchmark: runc, crun (when installed), tsrun as bin/tsrun runs
+// it (the single-file executable, which is Bun, when the build made one) and tsrun on Node. Every operation is timed for all runtimes in one
 // hyperfine invocation per round, and the runtime order rotates between rounds; the report pools
 // the rounds (medians are the figure to trust on a shared machine). Needs root and hyperfine.
-//   node bench/run.mjs [--rounds 3] [--runs 10] [--single dist/single/tsrun] [--only run,state] [--out bench/RESULTS.md]
+//   node bench/run.mjs [--rounds 3] [--runs 10] [--only run,state] [--out bench/RESULTS.md]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,7 +18,6 @@ const arg = (name, dflt) => {
 };
 const ROUNDS = +arg('rounds', 3);
 const RUNS = +arg('runs', 10);
-const SINGLE = arg('single');
 const ONLY = arg('only')?.split(',');
 const OUT = arg('out');
 const which = (cmd) => ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map((d) => join(d, cmd)).find(existsSync);
@@ -41,9 +40,10 @@ mkdirSync(W, { recursive: true });
 const { makeBusyboxBundle } = createRequire(import.meta.url)(join(ROOT, 'dist/api.cjs'));
 makeBusyboxBundle(join(W, 'true'), ['/bin/true']);
 makeBusyboxBundle(join(W, 'sleep'), ['/bin/sleep', '100000']);
+makeBusyboxBundle(join(W, 'sleep1'), ['/bin/sleep', '1']);
 // crun 1.8 refuses ociVersion 1.3.0 ("unknown version specified"); every runtime gets the same 1.0.2
 // config (nothing in it is newer).
-for (const b of ['true', 'sleep']) {
+for (const b of ['true', 'sleep', 'sleep1']) {
   const f = join(W, b, 'config.json');
   writeFileSync(f, readFileSync(f, 'utf8').replace(/"ociVersion":\s*"[^"]*"/, '"ociVersion": "1.0.2"'));
 }
@@ -53,9 +53,10 @@ for (const b of ['true', 'sleep']) {
 const runtimes = [['runc', which('runc')], ['crun', crun]].filter(([, p]) => p).map(([name, p]) => ({ name, cmd: p }));
 const tsrun = join(ROOT, 'bin/tsrun');
 const bunBuilt = existsSync(join(ROOT, 'build/runtime-bun'));
-if (bunBuilt) runtimes.push({ name: 'tsrun-bun', cmd: tsrun, pre: 'export TSRUN_JS_RUNTIME=bun; ' });
+const single = readFileSync(join(ROOT, 'build/runtime'), 'utf8').trim().endsWith('/tsrun');
+// The single file is run directly, as a client would run an installed /usr/local/bin/tsrun.
+if (single) runtimes.push({ name: 'tsrun', cmd: readFileSync(join(ROOT, 'build/runtime'), 'utf8').trim() });
 runtimes.push({ name: 'tsrun-node', cmd: tsrun, pre: 'export TSRUN_JS_RUNTIME=node; ' });
-if (SINGLE) runtimes.push({ name: 'tsrun-single', cmd: SINGLE });
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS; // bin/tsrun drops it too; keeps the harness's own children honest
 const sh = (s) => execFileSync('sh', ['-c', s], { env, stdio: ['ignore', 'ignore', 'ignore'] });
@@ -70,7 +71,8 @@ const S = join(W, 'sleep');
 /** op -> { prepare(rt), command(rt), runs?, setup?(rt), teardown?(rt) } */
 const bare = (rt) => {
   if (rt.name === 'tsrun-node') return `exec ${readFileSync(join(ROOT, 'build/runtime-node'), 'utf8').trim()} --no-rehash-snapshot ${join(W, 'empty.js')}`;
-  if (rt.name === 'tsrun-bun') return `exec ${readFileSync(join(ROOT, 'build/runtime-bun'), 'utf8').trim()} --no-env-file --config=${join(ROOT, 'build/bunfig.toml')} ${join(W, 'empty.js')}`;
+  // The single file is Bun: its floor is Bun running an empty script.
+  if (rt.name === 'tsrun' && bunBuilt) return `exec ${readFileSync(join(ROOT, 'build/runtime-bun'), 'utf8').trim()} --no-env-file --config=${join(ROOT, 'build/bunfig.toml')} ${join(W, 'empty.js')}`;
   return `exec ${rt.cmd} --version >/dev/null`;
 };
 writeFileSync(join(W, 'empty.js'), '0\n');
@@ -89,11 +91,13 @@ const ops = {
     runs: 1,
     command: (rt) => `p=$(cat /proc/sys/kernel/random/uuid | cut -c1-6); i=0; while [ $i -lt 100 ]; do ${rt.cmd} run -b ${B} s$p-$i >/dev/null || exit 1; i=$((i+1)); done`,
   },
-  'par50 (50 x create, start, delete)': {
-    runs: 1,
-    command: (rt) => `p=$(cat /proc/sys/kernel/random/uuid | cut -c1-6); for ph in 'create -b ${B}' start 'delete -f'; do i=0; while [ $i -lt 50 ]; do ${rt.cmd} $ph p$p-$i >/dev/null 2>&1 & i=$((i+1)); done; wait; done`,
-  },
+  'par50 (50 x create, start, delete)': { runs: 1, command: (rt) => parallel(rt, 50) },
+  'par200 (200 x create, start, delete)': { runs: 1, command: (rt) => parallel(rt, 200) },
 };
+// N containers at once, each phase in parallel (a node rebooting, a Deployment scaling up).
+function parallel(rt, n) {
+  return `p=$(cat /proc/sys/kernel/random/uuid | cut -c1-6); for ph in 'create -b ${B}' start 'delete -f'; do i=0; while [ $i -lt ${n} ]; do ${rt.cmd} $ph p$p-$i >/dev/null 2>&1 & i=$((i+1)); done; wait; done`;
+}
 const opNames = Object.keys(ops).filter((o) => !ONLY || ONLY.some((x) => o.startsWith(x)));
 
 const times = {}; // op -> rt -> [seconds]
@@ -137,9 +141,20 @@ if (existsSync('/usr/bin/time')) {
       run: rss(`read id < ${rtIds(rt)}; exec ${rt.cmd} run -b ${B} $id-r$(date +%N)`),
       create: rss(`read id < ${rtIds(rt)}; ${rt.cmd} delete -f $id >/dev/null 2>&1; exec ${rt.cmd} create -b ${B} $id`),
       state: rss(`read id < ${rtIds(rt)}; exec ${rt.cmd} state $id`),
+      ...ownMemory(rt),
     };
     sh(withPre(rt, clean(rt)));
   }
+}
+
+// What a call costs the machine when many run at once: RSS counts the executable's pages, which
+// parallel calls share; Pss_Anon is the memory each call has to itself (heap, stacks, relocations).
+// Read from /proc/PID/smaps_rollup of a foreground `run` while its container sleeps (the runtime is
+// then at its largest: everything create loads is loaded).
+function ownMemory(rt) {
+  const r = spawnSync('sh', ['-c', withPre(rt, `${rt.cmd} run -b ${join(W, 'sleep1')} m$(date +%N) >/dev/null 2>&1 & pid=$!; sleep 0.6; cat /proc/$pid/smaps_rollup; wait`)], { env, encoding: 'utf8' });
+  const kib = (k) => +(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(r.stdout)?.[1] ?? NaN);
+  return { rssRun: kib('Rss'), pss: kib('Pss'), anon: kib('Pss_Anon') };
 }
 
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
@@ -162,6 +177,7 @@ for (const op of opNames) {
 }
 if (Object.keys(peak).length) {
   md += `| peak RSS, MiB (run / create / state) | ${runtimes.map((rt) => (peak[rt.name] ? ['run', 'create', 'state'].map((k) => (peak[rt.name][k] / 1024).toFixed(1)).join(' / ') : '–')).join(' | ')} |\n`;
+  md += `| during a foreground run, MiB: RSS / PSS / anonymous (its own) | ${runtimes.map((rt) => (peak[rt.name] ? ['rssRun', 'pss', 'anon'].map((k) => (peak[rt.name][k] / 1024).toFixed(1)).join(' / ') : '–')).join(' | ')} |\n`;
 }
 // What each runtime adds on top of its own bare start (same run): the part that is tsrun's code.
 const bareOp = opNames.find((o) => o.startsWith('bare'));

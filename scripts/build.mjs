@@ -3,7 +3,7 @@
 // `--if-stale` skips the native build when its outputs are newer than its sources.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -87,13 +87,12 @@ const common = {
 };
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/cli/entry.ts')], outfile: join(root, 'dist/tsrun.cjs'), plugins: [lazyBuiltins] });
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/api.ts')], outfile: join(root, 'dist/api.cjs') });
-// Also one bundle per group of commands (see src/cli/main.ts), for Bun (compiled below to dist/bun)
-// and Node (dist/tsrun-node.cjs picks one): a command loads only its group's code. bin/tsrun and the
-// Node loader map commands to groups as GROUP_OF does: keep them in step (test/unit/cli.test.ts).
-const BUN_GROUPS = ['state', 'control', 'create', 'list', 'spec', 'features', 'cgroup'];
+// Also one bundle per group of commands (see src/cli/main.ts), for Node (dist/tsrun-node.cjs picks one):
+// a command loads only its group's code. The Node loader maps commands to groups as GROUP_OF does.
+const GROUPS = ['state', 'control', 'create', 'list', 'spec', 'features', 'cgroup'];
 const GROUP_OF = { state: 'state', list: 'list', spec: 'spec', features: 'features', start: 'control', kill: 'control', delete: 'control', create: 'create', run: 'create', exec: 'create', pause: 'cgroup', resume: 'cgroup', update: 'cgroup', events: 'cgroup', ps: 'cgroup' };
 rmSync(join(root, 'dist/groups'), { recursive: true, force: true });
-for (const g of BUN_GROUPS) {
+for (const g of GROUPS) {
   await esbuild.build({ ...common, define: { ...common.define, __TSRUN_GROUP__: JSON.stringify(g) }, entryPoints: [join(root, 'src/cli/entry.ts')], outfile: join(root, `dist/groups/${g}.cjs`), plugins: [lazyBuiltins] });
 }
 
@@ -156,9 +155,11 @@ if (group && fs.existsSync(group)) load(group, 'group', module);
 else load(path.join(__dirname, 'tsrun.cjs'), 'tsrun', module);
 `);
 
-// Bun: the same bundle, compiled by Bun to JavaScriptCore bytecode (dist/bun/tsrun.js + .jsc), which
-// saves Bun parsing and compiling it at every start. Bun is looked for in node_modules (the
-// @oven/bun-linux-x64 devDependency), then in the usual places; none of this needs PATH at run time.
+// Bun: tsrun ships on Bun one way, the single-file executable (scripts/build-single.mjs): it was faster
+// than Bun running per-group bytecode bundles through the launcher (`state` 8.8 against 12.0 ms, `run`
+// ~0.85x runc against ~1.0x; bench/RESULTS.md), so those bundles are gone. Bun is looked for in
+// node_modules (the @oven/bun-linux-x64 devDependency), then in the usual places; none of this needs
+// PATH at run time.
 function findBun() {
   const home = process.env.BUN_INSTALL || (process.env.HOME && join(process.env.HOME, '.bun'));
   const candidates = [
@@ -179,53 +180,39 @@ function findBun() {
   return undefined;
 }
 const bun = findBun();
-let bunOk = false;
-if (bun) {
+let single;
+if (bun && !process.env.TSRUN_JS_RUNTIME) {
   try {
-    rmSync(join(root, 'dist/bun'), { recursive: true, force: true });
-    // One directory of inputs, so the outputs land flat in dist/bun (tsrun.js, state.js, ...).
-    copyFileSync(join(root, 'dist/tsrun.cjs'), join(root, 'dist/groups/tsrun.cjs'));
-    execFileSync(bun, ['build', ...['tsrun', ...BUN_GROUPS].map((g) => `dist/groups/${g}.cjs`), '--target=bun', '--format=cjs', '--bytecode', '--outdir', 'dist/bun'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    bunOk = existsSync(join(root, 'dist/bun/tsrun.js'));
-    // The validators too: requiring config's from source costs Bun ~4-10 ms, from bytecode ~1.5 ms.
+    rmSync(join(root, 'dist/bun'), { recursive: true, force: true }); // the bundles of earlier builds
+    // The validators as Bun bytecode, embedded in the single file: from source they cost Bun ~4-10 ms
+    // to compile, from bytecode ~1.5 ms.
     const vdir = join(root, 'build/gen/validators');
     rmSync(join(root, 'build/gen/validators-bun'), { recursive: true, force: true });
     execFileSync(bun, ['build', ...readdirSync(vdir).filter((f) => f.endsWith('.js')).map((f) => join(vdir, f)), '--target=bun', '--format=cjs', '--bytecode', '--outdir', 'build/gen/validators-bun'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  } catch (e) {
-    console.warn(`bun build failed (${e.message}): tsrun will run on node`);
-  }
-}
-// The single-file executable (scripts/build-single.mjs): bin/tsrun's default when it builds. It is
-// Bun too, without the launcher's second exec of a bundle: `state` ~9 ms against ~12 ms from the
-// bundles, `run` ~0.85x runc against ~1.0x (bench/RESULTS.md).
-let single;
-if (bunOk && !process.env.TSRUN_JS_RUNTIME) {
-  try {
     const { compileSingle } = await import('./build-single.mjs');
     compileSingle(bun, join(root, 'dist/single/tsrun'));
     single = join(root, 'dist/single/tsrun');
   } catch (e) {
-    console.warn(`single-file build failed (${e.message}): bin/tsrun will run the Bun bundles`);
+    console.warn(`single-file build failed (${e.message}): bin/tsrun will run on node`);
   }
 }
 
 // The launcher (bin/tsrun) reads the JS runtimes from here: absolute paths, as Podman calls tsrun
-// without PATH. build/runtime is the default (the single-file executable when Bun built it, else Bun,
-// else this node; TSRUN_JS_RUNTIME=node or bun at build time chooses), build/runtime-node and build/runtime-bun are what
-// TSRUN_JS_RUNTIME=node|bun picks at run time. build/bunfig.toml is empty on purpose: Bun would
-// otherwise read ./bunfig.toml (which can preload code) and ./.env from the caller's directory.
+// without PATH. build/runtime is the default (the single-file executable when Bun built it, else this
+// node; TSRUN_JS_RUNTIME=node at build time chooses node), build/runtime-node is what
+// TSRUN_JS_RUNTIME=node picks at run time; build/runtime-bun is the Bun the single file was compiled
+// with (scripts/build-single.mjs, bench/). build/bunfig.toml is empty on purpose: Bun would otherwise
+// read ./bunfig.toml (which can preload code) and ./.env from the caller's directory (bench/ runs Bun
+// on an empty script with it, as the floor of the single file's start).
 mkdirSync(join(root, 'build'), { recursive: true });
-const want = process.env.TSRUN_JS_RUNTIME;
-const dflt = want === 'node' || !bunOk ? process.execPath : (single ?? bun);
+const dflt = single ?? process.execPath;
 writeFileSync(join(root, 'build/runtime'), `${dflt}\n`);
 writeFileSync(join(root, 'build/runtime-node'), `${process.execPath}\n`);
-if (bunOk) writeFileSync(join(root, 'build/runtime-bun'), `${bun}\n`);
+if (single) writeFileSync(join(root, 'build/runtime-bun'), `${bun}\n`);
 else rmSync(join(root, 'build/runtime-bun'), { force: true });
 writeFileSync(join(root, 'build/bunfig.toml'), '');
-// build/tsrun-node and build/tsrun-bun: bin/tsrun pinned to one runtime, as one executable path (what
-// TSRUN_BIN and the client daemons take: npm test runs the CLI suites through each).
-for (const rt of ['node', ...(bunOk ? ['bun'] : [])]) {
-  writeFileSync(join(root, `build/tsrun-${rt}`), `#!/bin/sh\n# Generated by scripts/build.mjs: bin/tsrun on ${rt}.\nexport TSRUN_JS_RUNTIME=${rt}\nexec '${join(root, 'bin/tsrun')}' "$@"\n`, { mode: 0o755 });
-}
-if (!bunOk) rmSync(join(root, 'build/tsrun-bun'), { force: true });
-console.log(`bundle: dist/tsrun.cjs (${(statSync(join(root, 'dist/tsrun.cjs')).size / 1024).toFixed(0)} KiB), dist/api.cjs, dist/tsrun-node.cjs${bunOk ? ', dist/bun/*.js (bytecode)' : ''}${single ? ', dist/single/tsrun' : ''}; default runtime: ${dflt}`);
+// build/tsrun-node: bin/tsrun pinned to Node, as one executable path (what TSRUN_BIN and the client
+// daemons take: npm test runs the CLI suites through it as well as through the single file).
+writeFileSync(join(root, 'build/tsrun-node'), `#!/bin/sh\n# Generated by scripts/build.mjs: bin/tsrun on node.\nexport TSRUN_JS_RUNTIME=node\nexec '${join(root, 'bin/tsrun')}' "$@"\n`, { mode: 0o755 });
+rmSync(join(root, 'build/tsrun-bun'), { force: true }); // earlier builds' Bun-bundle launcher
+console.log(`bundle: dist/tsrun.cjs (${(statSync(join(root, 'dist/tsrun.cjs')).size / 1024).toFixed(0)} KiB), dist/api.cjs, dist/tsrun-node.cjs, dist/groups/*.cjs${single ? ', dist/single/tsrun' : ''}; default runtime: ${dflt}`);

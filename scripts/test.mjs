@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: build what is stale, typecheck, run every suite (unit, integration, conformance,
-// clients) on the default runtime, then run the CLI suites again on each other way tsrun runs: Node
-// (build/tsrun-node), the Bun bundles (build/tsrun-bun) and the single-file executable. Each pass
-// prints its own vitest summary; any failing pass fails the run.
-//   node scripts/test.mjs [--only default|node|bun|single|systemd]
+// clients) on the default runtime, then run the CLI suites again on the other way tsrun runs: tsrun
+// ships two ways, the single-file executable (Bun) and Node (build/tsrun-node). Each pass prints its
+// own vitest summary; any failing pass fails the run.
+//   node scripts/test.mjs [--only default|node|single|systemd]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,13 +31,12 @@ function pass(name, extraEnv, files = []) {
 }
 
 // The default pass runs bin/tsrun as built (build/runtime: the single-file executable when Bun built
-// it, else the Bun bundles, else Node); the others run the CLI suites on each other way tsrun ships.
+// it, else Node); the other pass runs the CLI suites on the other way tsrun ships.
 const dflt = readFileSync(join(root, 'build/runtime'), 'utf8').trim();
-const kind = /\/tsrun$/.test(dflt) ? 'single' : /bun[^/]*$/.test(dflt) ? 'bun' : 'node';
+const kind = /\/tsrun$/.test(dflt) ? 'single' : 'node';
 pass('default', {});
 const others = {
   node: join(root, 'build/tsrun-node'),
-  bun: existsSync(join(root, 'build/runtime-bun')) ? join(root, 'build/tsrun-bun') : undefined,
   single: existsSync(join(root, 'dist/single/tsrun')) ? join(root, 'dist/single/tsrun') : undefined,
 };
 for (const [name, bin] of Object.entries(others)) {

@@ -33,6 +33,16 @@ static Napi::Value CloexecFrom(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
+// A second fd for one open file (close-on-exec): two streams over one pty master must not close
+// each other's fd (the second close would hit whatever reused the number).
+static Napi::Value DupCloexec(const Napi::CallbackInfo &info) {
+  int64_t fd;
+  if (!ArgInt(info, 0, &fd)) return info.Env().Undefined();
+  int nfd = fcntl((int)fd, F_DUPFD_CLOEXEC, 3);
+  if (nfd < 0) return ThrowErrno(info.Env(), errno, "dup", "");
+  return Napi::Number::New(info.Env(), nfd);
+}
+
 static Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
   std::string path;
   int64_t mode;
@@ -114,6 +124,7 @@ static Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
 void InitFd(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("cloexecFrom", Napi::Function::New(env, CloexecFrom, "cloexecFrom"));
+  exports.Set("dupCloexec", Napi::Function::New(env, DupCloexec, "dupCloexec"));
   exports.Set("open", Napi::Function::New(env, Open, "open"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("socketpair", Napi::Function::New(env, Socketpair, "socketpair"));

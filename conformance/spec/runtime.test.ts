@@ -158,8 +158,10 @@ describe.skipIf(skip)('runtime.md: lifecycle', () => {
     cfg.hostname = 'after';
     writeFileSync(join(b, 'config.json'), JSON.stringify(cfg));
     expect(sb.run(['start', 'upd']).code).toBe(0);
-    expect(waitUntil(() => existsSync(join(b, 'rootfs/tmp/out')))).toBe(true);
-    expect(readFileSync(join(b, 'rootfs/tmp/out'), 'utf8')).toBe('before original\n');
+    // The shell makes the file before it writes the line: wait for the whole line.
+    const out = join(b, 'rootfs/tmp/out');
+    expect(waitUntil(() => existsSync(out) && readFileSync(out, 'utf8').endsWith('\n'))).toBe(true);
+    expect(readFileSync(out, 'utf8')).toBe('before original\n');
   });
 
   for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) {

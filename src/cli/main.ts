@@ -11,11 +11,12 @@ import { TSRUN_COMMIT, TSRUN_VERSION } from '../version.js';
 import { TsrunError } from '../errors.js';
 import { DEFAULT_ROOT, defaultRoot, ensureXdgRoot, rootlessEUID } from '../sys/userns.js';
 import { errnoText } from '../sys/errno.js';
+import { mkdirSync } from '../sys/fs.js';
 
-// Bun builds one bundle per group of commands as well (scripts/build.mjs: BUN_GROUPS, picked by
-// bin/tsrun): __TSRUN_GROUP__ is then that group's name, and esbuild drops every other group's code
-// (the comparisons fold to false). A smaller bundle is fewer pages for Bun to load: `state` from its
-// own bundle measured 9.8 ms against 11.4 from the whole one.
+// Node gets one bundle per group of commands as well (scripts/build.mjs: GROUPS, picked by the Node
+// loader dist/tsrun-node.cjs): __TSRUN_GROUP__ is then that group's name, and esbuild drops every other
+// group's code (the comparisons fold to false): less to compile per call. The single-file build holds
+// the whole CLI (its bytecode is loaded lazily per function).
 // (The test is written out in each entry: esbuild folds it only when it sees the literal there.)
 declare const __TSRUN_GROUP__: string | undefined;
 const only: string | undefined = typeof __TSRUN_GROUP__ === 'string' ? __TSRUN_GROUP__ : undefined;
@@ -47,6 +48,9 @@ function withRootHint(e: Error, argv: string[]): string {
   if ((code !== 'EACCES' && code !== 'EPERM') || !rootlessEUID() || process.env.XDG_RUNTIME_DIR || argv.some((a) => /^--?root(=|$)/.test(a)) || !e.message.includes(DEFAULT_ROOT)) return e.message;
   return `${DEFAULT_ROOT}: ${errnoText(code === 'EACCES' ? 13 : 1)} (${e.message}); tsrun runs as uid ${process.geteuid?.()}: set XDG_RUNTIME_DIR (the state then goes to $XDG_RUNTIME_DIR/tsrun) or give --root a directory this user can write`;
 }
+
+/** Commands that never read the state root (runc's spec and features do not make it either). */
+const NO_STATE_ROOT = new Set(['spec', 'features']);
 
 /** Thrown by a group bundle for a command it does not hold: entry.ts then runs the whole bundle. */
 export class NotInThisBundle extends Error {}
@@ -95,6 +99,10 @@ export async function main(argv: string[]): Promise<number> {
       phase('JS runtime started, tsrun loaded, arguments parsed');
     }
     if (globals.rootFrom === 'xdg') ensureXdgRoot(globals.root);
+    // As runc, whose every command but spec and features opens its state root with MkdirAll(root,
+    // 0700): a missing root is made (list then prints an empty table), and one the user may not make
+    // is the error ("mkdir /run/runc: permission denied"), not an empty answer.
+    else if (!NO_STATE_ROOT.has(cmd.name)) mkdirSync(globals.root, { recursive: true, mode: 0o700 });
     const load = handlers[cmd.name];
     if (!load && only) throw new NotInThisBundle(cmd.name);
     const ctx: Ctx = { globals, flags: parsed.flags, args: parsed.args, log, store: new StateStore(globals.root) };

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { Hook } from '../config/gen/config.js';
 import { fail } from '../errors.js';
 import { sys } from '../sys/index.js';
+import { errnoNumber } from '../sys/errno.js';
 
 export type HookKind = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop';
 
@@ -42,7 +43,10 @@ export function runHook(kind: HookKind, index: number, hook: Hook, stateJson: st
       if (r.pid) try { process.kill(-r.pid, 'SIGKILL'); } catch {}
       throw fail(`${kind} hook ${hook.path} timed out after ${hook.timeout}s and was killed`, { configPath: where });
     }
-    throw fail(`run ${kind} hook ${hook.path}`, { configPath: where, detail: (r.error as Error).message });
+    // The errno's text, as runc's "fork/exec PATH: no such file or directory": Node says only
+    // "spawnSync PATH ENOENT", Bun spells it out.
+    const errno = errnoNumber((r.error as NodeJS.ErrnoException).code ?? '');
+    throw fail(`run ${kind} hook ${hook.path}`, errno !== undefined ? { configPath: where, errno } : { configPath: where, detail: (r.error as Error).message });
   }
   if (r.signal) throw fail(`${kind} hook ${hook.path} was killed by ${r.signal}${tail}`, { configPath: where });
   if (r.status !== 0) throw fail(`${kind} hook ${hook.path} exited with status ${r.status}${tail}`, { configPath: where });

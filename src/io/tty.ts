@@ -40,8 +40,12 @@ export function proxyTerminal(master: number): { stop(): Promise<void> } {
   resize();
   let saved: Uint8Array | undefined;
   if (stdin.isTTY) try { saved = sys().makeRaw(0); } catch {}
-  const input = new tty.ReadStream(master);
-  const output = new tty.WriteStream(master);
+  // Each stream closes its own fd: the reader closes its one at EIO (autoDestroy) while the writer may
+  // still be open, and drain() below reads the master itself.
+  const input = new tty.ReadStream(sys().dupCloexec(master));
+  const output = new tty.WriteStream(sys().dupCloexec(master));
+  // Keys typed after the container has gone have nowhere to go (EIO, EBADF): not a crash.
+  output.on('error', () => {});
   input.on('data', (d) => stdout.write(d));
   // EIO once the container side has closed: everything it wrote has been read by then.
   const ended = new Promise<void>((resolve) => {
@@ -65,6 +69,7 @@ export function proxyTerminal(master: number): { stop(): Promise<void> } {
       stdin.pause();
       input.destroy();
       output.destroy();
+      closeSync(master);
     },
   };
 }

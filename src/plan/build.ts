@@ -543,7 +543,11 @@ export function processSteps(w: PlanWriter, input: PlanInput, warnings: string[]
   w.add({ op: 'exec_lookup', file: proc.args![0], pathEnv }, `find the executable "${proc.args![0]}"`, 'process.args[0]');
   w.add({ op: 'sync', kind: SyncKind.ready }, 'report the container created');
   if (seccomp && proc.noNewPrivileges) w.add(seccomp, 'load the seccomp filter', 'linux.seccomp');
-  w.add({ op: 'close_channel' }, 'close the channel to the runtime');
+  // create closes the channel here: its caller returns while the init waits on exec.fifo. exec keeps it
+  // to the end: it is close-on-exec, so its EOF tells the runtime the process is past execve (exec -d
+  // returns, and its --pid-file names, the process itself, not tsrun-init about to become it), and an
+  // execve that fails can still say so.
+  if (input.waitForStart) w.add({ op: 'close_channel' }, 'close the channel to the runtime');
   // As runc: HOME comes from the container's /etc/passwd (or is /) when the config does not set it.
   const env = proc.env ?? [];
   const envp = env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${input.host.homeOf?.(Number(user.uid)) ?? '/'}`];

@@ -63,6 +63,8 @@ export interface Native {
   mkfifo(path: string, mode: number): void;
   /** Marks every fd from `from` up close-on-exec (close_range CLOSE_RANGE_CLOEXEC). */
   cloexecFrom(from: number): void;
+  /** fcntl(F_DUPFD_CLOEXEC): another fd for the same open file. */
+  dupCloexec(fd: number): number;
   /** Raw open(2): allows O_PATH and flags Node's fs rejects. The fd is O_CLOEXEC. */
   open(path: string, flags: number, mode?: number): number;
   /** flock(2). With LOCK_NB, returns false instead of throwing when the lock is held. */

@@ -5,7 +5,7 @@
 //   to at first use: /var/cache/tsrun/<content hash> for root (else ~/.cache/tsrun/<hash>, then
 //   $XDG_RUNTIME_DIR/tsrun-cache, or $TSRUN_CACHE_DIR/<hash>), which must be ours and writable by
 //   nobody else;
-// - otherwise the project: the bundles live in <project>/dist and dist/bun, sources in <project>/src/*,
+// - otherwise the project: the bundles live in <project>/dist and dist/groups, sources in <project>/src/*,
 //   so the root is the first of .. and ../.. that holds the built addon.
 // No node:fs on the common paths (it costs ~4.5 ms to load under Bun): the project is found with
 // require.resolve, and the single-file build's cache is checked with Bun's own stat (prepareEmbedded).
@@ -54,8 +54,10 @@ export async function prepareEmbedded(): Promise<void> {
   for (const base of cacheBases()) {
     const dir = join(base, emb.id);
     try {
-      const [b, d, ...files] = await Promise.all([base, dir, ...Object.keys(emb.files).map((rel) => join(dir, rel))].map((p) => bun.file(p).stat()));
-      if (trustedStat(b) && trustedStat(d) && files.every((f) => !f.isDirectory())) {
+      // The folder is renamed into place complete (extractTo), so a trusted one holds every file: the
+      // addon is checked as a sample, not the ~20 files one by one (each stat is a trip to Bun's pool).
+      const [b, d, addon] = await Promise.all([base, dir, join(dir, 'build/Release/tsrun.node')].map((p) => bun.file(p).stat()));
+      if (trustedStat(b) && trustedStat(d) && !addon.isDirectory()) {
         cached = dir;
         return;
       }
