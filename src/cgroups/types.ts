@@ -56,6 +56,11 @@ export interface CgroupManager {
    * the systemd driver starts its unit with this pid, as runc starts the unit with the init's pid.
    */
   adopt?(pid: number): void;
+  /**
+   * Moves pid into the cgroup through its owner when the caller may not (the systemd driver:
+   * AttachProcessesToUnit, as runc's AddPid for a rootless exec).
+   */
+  attach?(pid: number): void;
   /** The systemd unit, for the state record (systemd driver only). */
   readonly unit?: SystemdUnitRecord;
   /** v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP); the caller closes it. */

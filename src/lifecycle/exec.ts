@@ -126,8 +126,10 @@ export async function exec(o: ExecOptions): Promise<number> {
         // moving into it needs write access where the caller's cgroup and the container's meet).
         const code = (e as NodeJS.ErrnoException).code;
         if (!cgroup?.into || (code !== 'EACCES' && code !== 'EPERM') || !rootlessCgroups('auto', false)) throw e;
-        log.debug(`exec ${id}: cannot join the cgroup ${cgroup.into} (${code}): rootless, the process stays in tsrun's cgroup v2`);
         run = spawnHelper(preserve, own, { ...cgroup, into: undefined });
+        // The user's systemd may move it (runc's AddPid), before its plan: nothing has run yet.
+        if (mgr?.attach && !subs.size) mgr.attach(run.helperPid);
+        else log.debug(`exec ${id}: cannot join the cgroup ${cgroup.into} (${code}): rootless, the process stays in tsrun's cgroup v2`);
       }
     } finally {
       for (const fd of own) closeSync(fd);

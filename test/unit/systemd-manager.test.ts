@@ -31,6 +31,7 @@ function fakeSystemd(dir: string, opts: { exists?: number; result?: string } = {
     stop: (unit: string) => { calls.push(['stop', unit]); rmSync(dir, { recursive: true, force: true }); return 'done'; },
     resetFailed: (unit: string) => { calls.push(['reset', unit]); },
     setProperties: (unit: string, props: Property[]) => { calls.push(['set', unit, props]); },
+    attach: (unit: string, sub: string, pids: number[]) => { calls.push(['attach', unit, sub, pids]); },
   };
   return { api, calls };
 }

@@ -5,7 +5,8 @@ import { join } from '../../sys/path.js';
 import type { HostLayout } from '../detect.js';
 import type { CgroupLog, CgroupManager, CgroupOptions, CgroupRecord } from '../types.js';
 import { systemdNames } from './names.js';
-import { SystemdManager } from './manager.js';
+import { connectSystemd, SystemdManager } from './manager.js';
+import { runningInUserNS } from '../../sys/userns.js';
 
 export { connectSystemd } from './manager.js';
 
@@ -35,9 +36,17 @@ export function newManager(opts: CgroupOptions, host: HostLayout): CgroupManager
       hint: 'the systemd cgroup driver needs a host booted with systemd; run without --systemd-cgroup to manage the cgroup directly',
     });
   }
-  if (opts.rootless) throw fail('--systemd-cgroup: rootless containers with the systemd driver (the user\'s systemd) are not supported yet', { hint: 'run without --systemd-cgroup' });
-  const n = systemdNames(opts.id, opts.cgroupsPath, false);
   const mount = unifiedMount(host);
+  if (opts.rootless) {
+    // The user's own systemd (runc's rootless systemd driver): the unit goes below that manager's
+    // cgroup (/user.slice/user-<uid>.slice/user@<uid>.service), in user.slice by default.
+    if (runningInUserNS()) throw fail('--systemd-cgroup: in a user namespace (root of another user\'s), the systemd driver is not supported yet', { hint: 'run without --systemd-cgroup' });
+    const n = systemdNames(opts.id, opts.cgroupsPath, true);
+    const sd = connectSystemd('user');
+    const own = sd.managerProperty('ControlGroup');
+    return new SystemdManager({ unit: n.unit, name: n.name, slice: n.slice, path: join(mount, own, n.inner), mount, bus: 'user', annotations: opts.annotations, log: opts.log, systemd: sd });
+  }
+  const n = systemdNames(opts.id, opts.cgroupsPath, false);
   return new SystemdManager({ unit: n.unit, name: n.name, slice: n.slice, path: join(mount, n.inner), mount, bus: 'system', annotations: opts.annotations, log: opts.log });
 }
 

@@ -36,7 +36,9 @@ export function connectSystemd(bus: BusKind): Systemd {
     const err = e as { errno?: number; message: string };
     throw fail(`--systemd-cgroup: cannot reach systemd over D-Bus${where ? ` at ${where}` : ''}`, {
       errno: err.errno, detail: err.errno === undefined ? err.message : undefined,
-      hint: 'the systemd cgroup driver needs a host booted with systemd and its D-Bus system bus; run without --systemd-cgroup to manage the cgroup directly',
+      hint: bus === 'system'
+        ? 'the systemd cgroup driver needs a host booted with systemd and its D-Bus system bus; run without --systemd-cgroup to manage the cgroup directly'
+        : 'rootless, the systemd cgroup driver needs the user\'s systemd (systemd --user, e.g. `loginctl enable-linger`) and its bus at $XDG_RUNTIME_DIR/bus; run without --systemd-cgroup',
     });
   }
 }
@@ -60,7 +62,7 @@ export interface SystemdManagerInit {
 }
 
 /** What the manager calls of systemd (src/cgroups/systemd/systemd1.ts). */
-export type SystemdApi = Pick<Systemd, 'managerVersion' | 'startTransient' | 'stop' | 'resetFailed' | 'setProperties'>;
+export type SystemdApi = Pick<Systemd, 'managerVersion' | 'startTransient' | 'stop' | 'resetFailed' | 'setProperties' | 'attach'>;
 
 export class SystemdManager implements CgroupManager {
   readonly version = 2 as const;
@@ -74,7 +76,8 @@ export class SystemdManager implements CgroupManager {
   constructor(private readonly o: SystemdManagerInit) {
     this.unit = { unit: o.unit, bus: o.bus };
     this.log = o.log ?? quiet;
-    this.fs = new V2Manager(o.path, this.log, o.mount);
+    // The user's systemd: device programs need privilege, ignored as runc's rootless managers do.
+    this.fs = new V2Manager(o.path, this.log, o.mount, o.bus === 'user');
     this.started = !!o.started;
     this.sd = o.systemd;
   }
@@ -167,6 +170,14 @@ export class SystemdManager implements CgroupManager {
 
   join(pid: number): void {
     this.fs.join(pid);
+  }
+
+  attach(pid: number): void {
+    try {
+      this.systemd().attach(this.o.unit, '', [pid]);
+    } catch (e) {
+      throw fail(`add pid ${pid} to the systemd unit ${this.o.unit}`, { configPath: 'linux.cgroupsPath', detail: (e as Error).message });
+    }
   }
 
   /** Before the unit exists: nothing (adopt puts the process in); after: its directory, as runc's exec joins by the files. */

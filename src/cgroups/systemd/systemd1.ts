@@ -48,6 +48,12 @@ export class Systemd {
     return this.version;
   }
 
+  /** A string property of the manager, e.g. ControlGroup (the user manager's own cgroup, for rootless). */
+  managerProperty(name: string): string {
+    const [v] = this.conn.call({ destination: DEST, path: PATH, interface: 'org.freedesktop.DBus.Properties', member: 'Get', signature: 'ss', body: [MANAGER, name] }) as [Variant];
+    return String(v.value);
+  }
+
   /** StartTransientUnit (mode "replace"); the job's result ("done" on success). */
   startTransient(unit: string, props: Property[]): string {
     this.watchJobs();

@@ -5,7 +5,7 @@ import { create, dryRunPlan, type CreateOptions } from '../../lifecycle/create.j
 import { run } from '../../lifecycle/run.js';
 import { loadBundle } from '../../config/load.js';
 import { validateId } from '../../state/store.js';
-import { rootlessCgroups } from '../../sys/userns.js';
+import { rootlessCgroups, rootlessEUID } from '../../sys/userns.js';
 import { formatPlan } from '../../plan/format.js';
 import type { Ctx } from '../context.js';
 import { out, withContext } from '../context.js';
@@ -60,6 +60,8 @@ export async function runCmd(ctx: Ctx): Promise<number> {
 export async function execCmd(ctx: Ctx): Promise<number> {
   const f = ctx.flags;
   const { exec } = await import('../../lifecycle/exec.js');
+  // Rootless, a container of the user's systemd is joined through it (AttachProcessesToUnit).
+  if (rootlessEUID()) await loadSystemdFor(ctx, true);
   try {
     return await exec({
       id: ctx.args[0],
