@@ -30,8 +30,8 @@ export function featuresDocument(native: Pick<Native, 'seccompFlagsSupported' | 
   const linux: LinuxFeatures = {
     namespaces: sorted(supported.namespaces),
     capabilities: supported.capabilities,
-    // systemd: the driver of src/cgroups/systemd/ (system bus; the user's systemd is not supported yet).
-    cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
+    // systemd, systemdUser: the driver of src/cgroups/systemd/ (system bus; the user's bus, rootless).
+    cgroup: { v1: true, v2: true, systemd: true, systemdUser: true, rdma: true },
     seccomp: {
       enabled: true,
       actions: sorted(Object.keys(ACTIONS).filter((a) => !UNSUPPORTED_ACTIONS.has(a))),

@@ -33,6 +33,7 @@ const EVIDENCE: Record<string, [string, string]> = {
   'linux.cgroup.v1': ['test/integration/cgroups.test.ts', 'creates the cgroup with limits and moves a process into it'], // this host: v1
   'linux.cgroup.v2': ['test/integration/resources.test.ts', 'a 32 MiB container that allocates 64 MiB is OOM-killed'], // in the v2 VM
   'linux.cgroup.systemd': ['test/integration/systemd.test.ts', 'a scope with MemoryMax and TasksMax holds the limits'], // in the systemd VM
+  'linux.cgroup.systemdUser': ['test/integration/systemd.test.ts', 'runs the container in a scope of the user'], // in the systemd VM
   'linux.cgroup.rdma': ['test/unit/cgroups-fs.test.ts', 'enables controllers in the parents and converts every resource'],
   'linux.seccomp.enabled': ['test/integration/seccomp.test.ts', 'a rule denying mkdir with EPERM makes mkdir fail'],
   'linux.mountExtensions.idmap.enabled': ['test/integration/idmap.test.ts', 'mounts[].uidMappings/gidMappings shift the owners the container sees'],
