@@ -61,7 +61,10 @@ function guestPass(name, v2vmArgs, files, extraEnv = {}) {
     : undefined;
   if (why) return console.log(`skipped: ${why}`);
   const t0 = Date.now();
-  const r = spawnSync(V2VM, [...v2vmArgs, '--', process.execPath, vitest, 'run', ...files], {
+  // The guest sees the host's / (read-only, live): the single-file build's cache /var/cache/tsrun/<build>
+  // would be the host's, which any host tsrun of another build may prune mid-run. A tmpfs of its own.
+  const cache = 'mkdir -p /var/cache/tsrun && mount -t tmpfs -o mode=0755 tsrun-cache /var/cache/tsrun && exec "$@"';
+  const r = spawnSync(V2VM, [...v2vmArgs, '--', 'sh', '-c', cache, 'sh', process.execPath, vitest, 'run', ...files], {
     cwd: root, stdio: 'inherit', env: { V2VM_TIMEOUT: '1200', ...env, ...extraEnv },
   });
   console.log(`=== ${name}: guest exited ${r.status ?? r.signal} after ${Math.round((Date.now() - t0) / 1000)} s${r.status === 124 ? ' (timeout: V2VM_TIMEOUT)' : r.status === 125 ? ' (the guest died: see its console log above)' : ''} ===`);
