@@ -3,7 +3,8 @@
 // clients) on the default runtime, then run the CLI suites again on the other way tsrun runs: tsrun
 // ships two ways, the single-file executable (Bun) and Node (build/tsrun-node). Each pass prints its
 // own vitest summary; any failing pass fails the run.
-//   node scripts/test.mjs [--only default|node|single]
+// Last, the cgroup suites run again inside a throwaway qemu guest with pure cgroup v2 (guestPass).
+//   node scripts/test.mjs [--only default|node|single|v2]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,6 +45,32 @@ for (const [name, bin] of Object.entries(others)) {
   if (bin) pass(name, { TSRUN_BIN: bin }, CLI_SUITES);
   else if (!only) console.log(`\n=== tests: ${name} === skipped: not built (Bun was not found; npm ci installs @oven/bun-linux-x64)`);
 }
+
+// Pure cgroup v2 (no systemd, the root cgroup, every controller enabled): a throwaway qemu guest
+// (/work/shared/tools/v2vm.sh, or TSRUN_V2VM) runs the given suites on the default runtime in ONE boot
+// (TCG is slow: ~4 min for the v2 pass). TSRUN_NO_GUEST=1 skips the guest passes.
+const V2VM = process.env.TSRUN_V2VM || join(root, '../shared/tools/v2vm.sh');
+function guestPass(name, v2vmArgs, files, extraEnv = {}) {
+  if (only && only !== name) return;
+  console.log(`\n=== tests: ${name} (qemu guest: v2vm.sh ${v2vmArgs.join(' ')}) ===`);
+  const why = process.env.TSRUN_NO_GUEST === '1' ? 'TSRUN_NO_GUEST=1'
+    : !existsSync(V2VM) ? `${V2VM} not found (set TSRUN_V2VM)`
+    : process.getuid?.() !== 0 ? 'the guest needs root (9p passthrough)'
+    : spawnSync('sh', ['-c', 'command -v qemu-system-x86_64 || command -v apt-get']).status !== 0 ? 'no qemu-system-x86_64 (and no apt-get to install it)'
+    : undefined;
+  if (why) return console.log(`skipped: ${why}`);
+  const t0 = Date.now();
+  // The guest sees the host's / (read-only, live): the single-file build's cache /var/cache/tsrun/<build>
+  // would be the host's, which any host tsrun of another build may prune mid-run. A tmpfs of its own.
+  const cache = 'mkdir -p /var/cache/tsrun && mount -t tmpfs -o mode=0755 tsrun-cache /var/cache/tsrun && exec "$@"';
+  const r = spawnSync(V2VM, [...v2vmArgs, '--', 'sh', '-c', cache, 'sh', process.execPath, vitest, 'run', ...files], {
+    cwd: root, stdio: 'inherit', env: { V2VM_TIMEOUT: '1200', ...env, ...extraEnv },
+  });
+  console.log(`=== ${name}: guest exited ${r.status ?? r.signal} after ${Math.round((Date.now() - t0) / 1000)} s${r.status === 124 ? ' (timeout: V2VM_TIMEOUT)' : r.status === 125 ? ' (the guest died: see its console log above)' : ''} ===`);
+  if (r.status !== 0) failed.push(name);
+}
+// TSRUN_TEST_SOFT_RDMA=1: the guest is thrown away, so resources.test.ts may make a soft-RoCE device for rdma.max.
+guestPass('v2', [], ['test/integration/cgroups.test.ts', 'test/integration/resources.test.ts', 'test/integration/lifecycle.test.ts', 'test/integration/exec.test.ts'], { TSRUN_TEST_SOFT_RDMA: '1' });
 
 if (failed.length) {
   console.error(`\nnpm test: failed passes: ${failed.join(', ')}`);
