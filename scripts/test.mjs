@@ -3,7 +3,8 @@
 // clients) on the default runtime, then run the CLI suites again on the other way tsrun runs: tsrun
 // ships two ways, the single-file executable (Bun) and Node (build/tsrun-node). Each pass prints its
 // own vitest summary; any failing pass fails the run.
-//   node scripts/test.mjs [--only default|node|single|systemd]
+// Last, the cgroup suites run again inside a throwaway qemu guest with pure cgroup v2, and in one with systemd (guestPass).
+//   node scripts/test.mjs [--only default|node|single|v2|systemd]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,29 +46,39 @@ for (const [name, bin] of Object.entries(others)) {
   else if (!only) console.log(`\n=== tests: ${name} === skipped: not built (Bun was not found; npm ci installs @oven/bun-linux-x64)`);
 }
 
-// Guest passes: suites that need what this host lacks (systemd, pure cgroup v2), run in a throwaway
-// qemu guest by /work/shared/tools/v2vm.sh (TSRUN_V2VM to point elsewhere), skipped when it or qemu
-// is not there. The guest is emulated (TCG, slow): each pass boots once and runs its vitest runs
-// ({ files, env }) one after the other in that boot; the pass fails when any of them does.
+// Guest passes: a throwaway qemu guest (/work/shared/tools/v2vm.sh, or TSRUN_V2VM) runs suites on
+// what this host lacks, in ONE boot per pass (TCG is slow): `runs` are vitest runs ({ files, env }),
+// one after the other in that boot; the pass fails when any of them does. TSRUN_NO_GUEST=1 skips them.
+const V2VM = process.env.TSRUN_V2VM || join(root, '../shared/tools/v2vm.sh');
 function guestPass(name, v2vmArgs, runs) {
   if (only && only !== name) return;
-  const v2vm = process.env.TSRUN_V2VM ?? join(root, '../shared/tools/v2vm.sh');
-  const qemu = spawnSync('/bin/sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' }).status === 0;
-  console.log(`\n=== tests: ${name} (guest: v2vm.sh ${v2vmArgs.join(' ')}) ===`);
-  if (!existsSync(v2vm) || !qemu) {
-    console.log(`skipped: ${!existsSync(v2vm) ? `no ${v2vm}` : 'qemu-system-x86_64 is not installed'}`);
-    return;
-  }
-  const q = (x) => `'${String(x).replace(/'/g, `'\\''`)}'`;
-  const script = ['st=0', ...runs.map((r) => `env ${Object.entries(r.env ?? {}).map(([k, v]) => q(`${k}=${v}`)).join(' ')} ${q(process.execPath)} ${q(vitest)} run ${r.files.map(q).join(' ')} || st=1`), 'exit $st'].join('\n');
+  console.log(`\n=== tests: ${name} (qemu guest: v2vm.sh ${v2vmArgs.join(' ')}) ===`);
+  const why = process.env.TSRUN_NO_GUEST === '1' ? 'TSRUN_NO_GUEST=1'
+    : !existsSync(V2VM) ? `${V2VM} not found (set TSRUN_V2VM)`
+    : process.getuid?.() !== 0 ? 'the guest needs root (9p passthrough)'
+    : spawnSync('sh', ['-c', 'command -v qemu-system-x86_64 || command -v apt-get']).status !== 0 ? 'no qemu-system-x86_64 (and no apt-get to install it)'
+    : undefined;
+  if (why) return console.log(`skipped: ${why}`);
   const t0 = Date.now();
-  const r = spawnSync(v2vm, [...v2vmArgs, '--', '/bin/sh', '-c', script], { cwd: root, stdio: 'inherit', env: { V2VM_TIMEOUT: '1500', ...env } });
-  console.log(`guest pass ${name}: exit ${r.status}, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  const q = (x) => `'${String(x).replace(/'/g, `'\\''`)}'`;
+  // The guest sees the host's / (read-only, live): the single-file build's cache /var/cache/tsrun/<build>
+  // would be the host's, which any host tsrun of another build may prune mid-run. A tmpfs of its own.
+  const script = [
+    'mkdir -p /var/cache/tsrun && mount -t tmpfs -o mode=0755 tsrun-cache /var/cache/tsrun || exit 1',
+    'st=0',
+    ...runs.map((r) => `env ${Object.entries(r.env ?? {}).map(([k, v]) => q(`${k}=${v}`)).join(' ')} ${q(process.execPath)} ${q(vitest)} run ${r.files.map(q).join(' ')} || st=1`),
+    'exit $st',
+  ].join('\n');
+  const r = spawnSync(V2VM, [...v2vmArgs, '--', 'sh', '-c', script], { cwd: root, stdio: 'inherit', env: { V2VM_TIMEOUT: '1500', ...env } });
+  console.log(`=== ${name}: guest exited ${r.status ?? r.signal} after ${Math.round((Date.now() - t0) / 1000)} s${r.status === 124 ? ' (timeout: V2VM_TIMEOUT)' : r.status === 125 ? ' (the guest died: see its console log above)' : ''} ===`);
   if (r.status !== 0) failed.push(name);
 }
-// systemd 252 + D-Bus + cgroup v2: the systemd cgroup driver (--systemd-cgroup) on the default
-// runtime and on Node, the clients on it, and (TSRUN_GUEST_FULL=1, +6 min) the lifecycle suites with
-// --systemd-cgroup before every command (TSRUN_TEST_GLOBALS, test/helpers/sandbox.ts).
+// Pure cgroup v2 (no systemd, the root cgroup, every controller enabled), ~4 min. TSRUN_TEST_SOFT_RDMA=1:
+// the guest is thrown away, so resources.test.ts may make a soft-RoCE device for rdma.max.
+guestPass('v2', [], [{ files: ['test/integration/cgroups.test.ts', 'test/integration/resources.test.ts', 'test/integration/lifecycle.test.ts', 'test/integration/exec.test.ts'], env: { TSRUN_TEST_SOFT_RDMA: '1' } }]);
+// systemd 252 + D-Bus + cgroup v2 (~4 min): the systemd cgroup driver (--systemd-cgroup) on the
+// default runtime and on Node, the clients on it, and (TSRUN_GUEST_FULL=1, +3-6 min) the lifecycle
+// suites with --systemd-cgroup before every command (TSRUN_TEST_GLOBALS, test/helpers/sandbox.ts).
 guestPass('systemd', ['--systemd'], [
   { files: ['test/integration/systemd', 'test/clients/systemd-clients'] },
   { files: ['test/integration/systemd'], env: { TSRUN_BIN: join(root, 'build/tsrun-node') } },

@@ -79,6 +79,8 @@ export interface CgroupManager {
   stats(): Record<string, unknown>;
   /** The OOM-kill counter (v1 memory.oom_control, v2 memory.events); undefined without a memory controller. */
   oomKills(): number | undefined;
+  /** Files whose inotify modify events announce a change of oomKills() or of the cgroup emptying (v2). */
+  eventFiles?(): string[];
   exists(): boolean;
   /** rmdir leaf first in every hierarchy; with force, SIGKILLs what is left and retries on EBUSY (once: no retry). */
   destroy(opts?: { force?: boolean; once?: boolean }): void;

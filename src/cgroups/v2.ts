@@ -172,6 +172,10 @@ export class V2Manager implements CgroupManager {
     return v === undefined ? undefined : Number(v);
   }
 
+  eventFiles(): string[] {
+    return [this.dir.file('memory.events'), this.dir.file('cgroup.events')];
+  }
+
   exists(): boolean {
     return existsSync(this.path);
   }

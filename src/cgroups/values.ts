@@ -21,9 +21,10 @@ export const nonZero = (v: Num | undefined | null): boolean => {
 export const dec = (v: Num): string => String(big(v) ?? v);
 
 /**
- * cpu.shares (v1, 2..262144) -> cpu.weight (v2, 1..10000), runc >= 1.3 (opencontainers/cgroups
- * ConvertCPUSharesToCgroupV2Value): a quadratic in log2(shares) through (2,1), (1024,100), (262144,10000),
- * so the v1 default 1024 maps to the v2 default 100. 0 means unset.
+ * cpu.shares (v1, 2..262144) -> cpu.weight (v2, 1..10000) as runc 1.3.2+ and 1.4 do (opencontainers/cgroups
+ * ConvertCPUSharesToCgroupV2Value, runc PR #4785; crun 1.23 too): a quadratic in log2(shares) through
+ * (2,1), (1024,100), (262144,10000), so the v1 default 1024 maps to the v2 default 100. runc <= 1.3.1
+ * used the linear 1 + (shares-2)*9999/262142 (1024 -> 39). 0 means unset.
  */
 export function sharesToWeight(shares: bigint): bigint {
   if (shares === 0n) return 0n;

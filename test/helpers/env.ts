@@ -30,6 +30,19 @@ export function skipReason(reason: string | undefined): boolean {
   return !!reason;
 }
 
+let userNs: string | undefined | null = null;
+/**
+ * Why a new user namespace cannot be made here, or undefined when it can. The v2 guest
+ * (/work/shared/tools/v2vm.sh without --systemd) runs its command chrooted, and the kernel refuses
+ * CLONE_NEWUSER to a chrooted process (EPERM); tests needing one skip there with this reason.
+ */
+export function userNsUnavailable(): string | undefined {
+  if (userNs !== null) return userNs;
+  const r = which('unshare') ? spawnSync('unshare', ['-U', 'true'], { encoding: 'utf8' }) : undefined;
+  userNs = !r || r.status === 0 ? undefined : `user namespaces cannot be created here (${r.stderr.trim() || `unshare -U exited ${r.status}`}; the kernel refuses them in a chroot, as in the v2 guest)`;
+  return userNs;
+}
+
 export interface RunResult { code: number; stdout: string; stderr: string; warnings?: string }
 
 /** Runs the built CLI (bin/tsrun) with a clean environment like a client would. */

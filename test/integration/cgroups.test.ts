@@ -201,6 +201,52 @@ describe.skipIf(skip)('cgroups on this host', () => {
     }
   });
 
+  it('reports an OOM kill promptly and ends when the cgroup empties (inotify on v2, 200 ms polls on v1)', async () => {
+    const c3 = cgroupManager({ id: 'c3', cgroupsPath: `${parent}/c3`, log });
+    const keeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    let hog: ChildProcess | undefined;
+    try {
+      c3.create({ memory: { limit: 16 * 1024 * 1024, swap: 16 * 1024 * 1024 } });
+      c3.join(keeper.pid!); // keeps the cgroup populated after the OOM kill
+      const store = new StateStore(stateRoot);
+      store.createDir('c3');
+      store.write({ ociVersion: '1.3.0', id: 'c3', status: 'running', pid: keeper.pid!, bundle: '/x', rootfs: '/x/rootfs', created: new Date().toISOString(), owner: '', tsrun: { cgroup: cgroupRecord(c3) } });
+      // A long interval: no stats tick wakes the loop, only the OOM does.
+      const seen: { type: string; at: number }[] = [];
+      const spy = vi.spyOn(cliStdout, 'write').mockImplementation((c: string) => { for (const l of c.trim().split('\n')) seen.push({ type: JSON.parse(l).type, at: Date.now() }); });
+      let oomAt = 0;
+      let killedAt = 0;
+      const watcher = setInterval(() => {
+        if (!oomAt && (c3.oomKills() ?? 0) > 0) {
+          oomAt = Date.now();
+          killedAt = oomAt + 300;
+          setTimeout(() => { try { c3.kill(9); } catch {} }, 300);
+        }
+      }, 5);
+      try {
+        const done = eventsCmd(ctxFor(['c3'], { interval: '60s' }));
+        await sleep(200); // the loop is waiting
+        hog = spawn('sh', ['-c', `echo $$ > ${c3.paths()[c3.version === 2 ? '' : 'memory']}/cgroup.procs; exec tail /dev/zero`], { stdio: 'ignore' });
+        await done;
+      } finally {
+        clearInterval(watcher);
+        spy.mockRestore();
+      }
+      const ooms = seen.filter((e) => e.type === 'oom');
+      if (ooms.length) console.log(`cgroup v${c3.version}: oom event ${ooms[0].at - oomAt} ms after the kill count rose`);
+      expect(ooms.length).toBeGreaterThanOrEqual(1);
+      expect(oomAt).toBeGreaterThan(0);
+      // The test's own 5 ms poll and the command share one event loop: allow for a slow (TCG) guest.
+      expect(ooms[0].at - oomAt, 'oom event latency (ms)').toBeLessThan(500);
+      expect(Date.now() - killedAt, 'end after the cgroup emptied (ms)').toBeLessThan(1500);
+    } finally {
+      try { hog?.kill('SIGKILL'); } catch {}
+      try { keeper.kill('SIGKILL'); } catch {}
+      await waitFor('c3 to empty', () => c3.pids().length === 0);
+      c3.destroy({ force: true });
+    }
+  });
+
   it('kills every process and removes the cgroup', async () => {
     child = spawn('sleep', ['60'], { stdio: 'ignore' });
     mgr.join(child.pid!);

@@ -1,9 +1,9 @@
 // Every config.json that containerd and Docker generated (../shared/fixtures/configs) runs, with its
 // root pointed at the test rootfs and its host placeholders replaced by real test files.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeSync, writeSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeBusyboxRootfs } from '../../src/bundle/busybox.js';
 import { FIXTURE_CONFIGS, isRoot, skipReason, which } from '../helpers/env.js';
 import { Sandbox } from '../helpers/sandbox.js';
@@ -15,6 +15,17 @@ const configs = existsSync(FIXTURE_CONFIGS) ? readdirSync(FIXTURE_CONFIGS).filte
 let sb: Sandbox;
 beforeEach(() => { sb = new Sandbox(); });
 afterEach(() => sb.cleanup());
+
+// The fixtures' cgroupsPaths are the clients' (/default/<id>, /docker/<id>): tsrun makes the parent as
+// runc does and, as runc, leaves it (it is the client's). What this suite made, it removes.
+const parentDirs = () => {
+  const rels = new Set(configs.map((f) => JSON.parse(readFileSync(join(FIXTURE_CONFIGS, f), 'utf8')).linux?.cgroupsPath).filter((p): p is string => typeof p === 'string' && p.startsWith('/')).map((p) => p.slice(0, p.lastIndexOf('/'))).filter(Boolean));
+  const hierarchies = existsSync('/sys/fs/cgroup/cgroup.controllers') ? ['/sys/fs/cgroup'] : readdirSync('/sys/fs/cgroup').map((n) => join('/sys/fs/cgroup', n));
+  return hierarchies.flatMap((h) => [...rels].map((r) => join(h, r)));
+};
+let madeParents: string[] = [];
+beforeAll(() => { madeParents = skip ? [] : parentDirs().filter((d) => !existsSync(d)); });
+afterAll(() => { for (const d of madeParents) try { rmdirSync(d); } catch {} });
 
 /** A bundle from a fixture: real paths for its placeholders, a test hook for Docker's libnetwork hook. */
 function bundleFrom(file: string): { dir: string; spec: any; hookLog: string } {

@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, readFileSync, readlinkSync, readdirSync, symlinkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRoot, skipReason, which } from '../helpers/env.js';
+import { isRoot, skipReason, userNsUnavailable, which } from '../helpers/env.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
 const skip = skipReason(!isRoot ? 'integration tests need root' : !which('busybox') ? 'busybox-static is not installed' : undefined);
@@ -60,7 +60,7 @@ describe.skipIf(skip)('a container is isolated', () => {
     expect(mounts).not.toContain('/work');
   });
 
-  it('maps uid 0 to the configured host uid in a user namespace', () => {
+  it.skipIf(skipReason(userNsUnavailable()))('maps uid 0 to the configured host uid in a user namespace', () => {
     const b = sb.bundle('b', ['sh', '-c', 'cat /proc/self/uid_map; id -u; sleep 100'], (s) => {
       s.linux!.namespaces!.push({ type: 'user' });
       s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];

@@ -17,6 +17,11 @@ describe('v1 -> v2 conversions (runc)', () => {
     expect(sharesToWeight(262144n)).toBe(10000n);
     expect(sharesToWeight(500000n)).toBe(10000n);
     expect(sharesToWeight(512n)).toBe(59n);
+    // runc 1.4.0-rc.1 / 1.3.2 (opencontainers/runc#4896): --cpu-shares 2000 is 170, where the old
+    // linear 1 + (shares-2)*9999/262142 of runc <= 1.3.1 gave 77.
+    expect(sharesToWeight(2000n)).toBe(170n);
+    expect(sharesToWeight(2048n)).toBe(174n);
+    expect(sharesToWeight(100n)).toBe(17n);
   });
   it('maps blkio weight to io.weight', () => {
     expect(blkioToIoWeight(0n)).toBe(0n);

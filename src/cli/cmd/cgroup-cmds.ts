@@ -7,6 +7,7 @@ import { psTable } from '../../cgroups/ps-table.js';
 import { psWithArgs } from '../../cgroups/ps-run.js';
 import { containerPids } from '../../lifecycle/procs.js';
 import { goJson } from '../../cgroups/stats.js';
+import { FileWaker } from '../../cgroups/watch.js';
 import { mergeUpdate, resourcesFromFlags } from '../../cgroups/update.js';
 import type { LinuxResources } from '../../config/gen/config.js';
 import { readJsonDocument } from '../../config/load.js';
@@ -93,7 +94,6 @@ export function updateCmd(ctx: Ctx): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const event = (type: string, id: string, data?: unknown) => goJson(data === undefined ? { type, id } : { type, id, data }) + '\n';
 
 export function eventsCmd(ctx: Ctx): Promise<number> {
@@ -108,23 +108,30 @@ export function eventsCmd(ctx: Ctx): Promise<number> {
       out(event('stats', id, mgr.stats()));
       return 0;
     }
-    // OOM kills are polled (runc waits on an eventfd / inotify); stats come every interval.
-    const tick = Math.min(interval, 200);
-    let ooms = mgr.oomKills() ?? 0;
-    let next = Date.now() + interval;
-    while (mgr.exists() && mgr.pids().length) {
-      await sleep(Math.max(0, Math.min(tick, next - Date.now())));
-      const now = mgr.oomKills() ?? 0;
-      if (now > ooms) out(event('oom', id));
-      ooms = now;
-      if (Date.now() >= next) {
-        next += interval;
-        try {
-          out(event('stats', id, mgr.stats()));
-        } catch (e) {
-          ctx.log.error((e as Error).message);
+    // OOM kills: on v2 a change of memory.events or cgroup.events wakes the loop (inotify, as runc
+    // watches them), with a 1 s check as a safety net; v1 is polled every 200 ms (runc uses an eventfd
+    // on memory.oom_control there). Stats come every interval.
+    const waker = new FileWaker(mgr.eventFiles?.() ?? []);
+    const tick = Math.min(interval, waker.watching ? 1000 : 200);
+    try {
+      let ooms = mgr.oomKills() ?? 0;
+      let next = Date.now() + interval;
+      while (mgr.exists() && mgr.pids().length) {
+        await waker.wait(Math.min(tick, next - Date.now()));
+        const now = mgr.oomKills() ?? 0;
+        if (now > ooms) out(event('oom', id));
+        ooms = now;
+        if (Date.now() >= next) {
+          next += interval;
+          try {
+            out(event('stats', id, mgr.stats()));
+          } catch (e) {
+            ctx.log.error((e as Error).message);
+          }
         }
       }
+    } finally {
+      waker.close();
     }
     return 0;
   });
