@@ -124,7 +124,11 @@ export class SystemdManager implements CgroupManager {
     const { resources, devices } = this.pending ?? {};
     if (resources) this.setProperties(resources);
     this.fs.create(this.adjusted(resources ?? {}), devices);
+    this.applied = resources;
   }
+
+  /** The resources create applied: a later SetUnitProperties makes systemd rewrite the unit's cgroup. */
+  private applied?: LinuxResources;
 
   /** StartTransientUnit; a unit of that name left failed is reset and tried once more, as runc. */
   private start(sd: SystemdApi, props: Property[]): void {
@@ -196,7 +200,14 @@ export class SystemdManager implements CgroupManager {
       return;
     }
     this.setProperties(resources);
-    this.fs.update(this.adjusted(resources));
+    // systemd rewrites every attribute of the cgroup from the unit's properties when they change:
+    // the values only the files hold (memory.swap.max 0, memory.oom.group...) are written again. (An
+    // update command passes the merged resources already; create's late pids limit passes pids only.)
+    const all = { ...this.applied, ...resources };
+    this.applied = all;
+    // (cpu.max as systemd rounded the quota of all of them, not only of this update's.)
+    this.lastQuota = resourceProperties(all, this.systemd().managerVersion()).cpuQuota;
+    this.fs.update(this.adjusted(all));
   }
 
   freeze(): void { this.fs.freeze(); }

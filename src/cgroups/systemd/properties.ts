@@ -60,12 +60,12 @@ function unifiedProps(props: Property[], unified: Record<string, string>, versio
   const idle = (v: string | undefined) => v?.trim() === '1' && version >= 252;
   const num = (k: string, v: string): bigint => {
     if (v === 'max') return MAX;
-    if (!/^\d+$/.test(v)) throw fail(`unified resource "${k}" value conversion error: ${v}`, { configPath: `${R}.unified.${k}` });
+    if (!/^\d+$/.test(v)) throw fail(`unified resource "${k}" value conversion error: ${v}`, { configPath: `${R}.unified["${k}"]` });
     return BigInt(v);
   };
   for (const [k, raw] of Object.entries(unified)) {
-    if (k.includes('/')) throw fail(`unified resource "${k}" must be a file name (no slashes)`, { configPath: `${R}.unified` });
-    if (k.indexOf('.') <= 0) throw fail(`unified resource "${k}" must be in the form CONTROLLER.PARAMETER`, { configPath: `${R}.unified` });
+    if (k.includes('/')) throw fail(`unified resource "${k}" must be a file name (no slashes)`, { configPath: `${R}.unified["${k}"]` });
+    if (k.indexOf('.') <= 0) throw fail(`unified resource "${k}" must be in the form CONTROLLER.PARAMETER`, { configPath: `${R}.unified["${k}"]` });
     const v = raw.trim();
     switch (k) {
       case 'cpu.idle':
@@ -73,7 +73,7 @@ function unifiedProps(props: Property[], unified: Record<string, string>, versio
         break;
       case 'cpu.max': {
         const f = v.split(/\s+/).filter(Boolean);
-        if (f.length < 1 || f.length > 2) throw fail(`unified resource "${k}" value invalid: "${v}"`, { configPath: `${R}.unified.${k}` });
+        if (f.length < 1 || f.length > 2) throw fail(`unified resource "${k}" value invalid: "${v}"`, { configPath: `${R}.unified["${k}"]` });
         const quota = f[0] === 'max' ? 0n : num(k, f[0]);
         cpuQuota(props, quota, f.length === 2 ? num(k, f[1]) : DEFAULT_PERIOD, version);
         break;
@@ -82,7 +82,7 @@ function unifiedProps(props: Property[], unified: Record<string, string>, versio
         if (!idle(unified['cpu.idle'])) props.push(['CPUWeight', variant('t', num(k, v))]);
         break;
       case 'cpuset.cpus': case 'cpuset.mems':
-        if (version >= 244) props.push([k === 'cpuset.cpus' ? 'AllowedCPUs' : 'AllowedMemoryNodes', variant('ay', bitsOf(v, `${R}.unified.${k}`))]);
+        if (version >= 244) props.push([k === 'cpuset.cpus' ? 'AllowedCPUs' : 'AllowedMemoryNodes', variant('ay', bitsOf(v, `${R}.unified["${k}"]`))]);
         break;
       case 'memory.high': case 'memory.low': case 'memory.min': case 'memory.max': case 'memory.swap.max': {
         const name = { 'memory.high': 'MemoryHigh', 'memory.low': 'MemoryLow', 'memory.min': 'MemoryMin', 'memory.max': 'MemoryMax', 'memory.swap.max': 'MemorySwapMax' }[k];
