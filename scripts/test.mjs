@@ -50,7 +50,7 @@ for (const [name, bin] of Object.entries(others)) {
 // what this host lacks, in ONE boot per pass (TCG is slow): `runs` are vitest runs ({ files, env }),
 // one after the other in that boot; the pass fails when any of them does. TSRUN_NO_GUEST=1 skips them.
 const V2VM = process.env.TSRUN_V2VM || join(root, '../shared/tools/v2vm.sh');
-function guestPass(name, v2vmArgs, runs) {
+function guestPass(name, v2vmArgs, runs, extraEnv = {}) {
   if (only && only !== name) return;
   console.log(`\n=== tests: ${name} (qemu guest: v2vm.sh ${v2vmArgs.join(' ')}) ===`);
   const why = process.env.TSRUN_NO_GUEST === '1' ? 'TSRUN_NO_GUEST=1'
@@ -69,21 +69,25 @@ function guestPass(name, v2vmArgs, runs) {
     ...runs.map((r) => `env ${Object.entries(r.env ?? {}).map(([k, v]) => q(`${k}=${v}`)).join(' ')} ${q(process.execPath)} ${q(vitest)} run ${r.files.map(q).join(' ')} || st=1`),
     'exit $st',
   ].join('\n');
-  const r = spawnSync(V2VM, [...v2vmArgs, '--', 'sh', '-c', script], { cwd: root, stdio: 'inherit', env: { V2VM_TIMEOUT: '1500', ...env } });
+  const r = spawnSync(V2VM, [...v2vmArgs, '--', 'sh', '-c', script], { cwd: root, stdio: 'inherit', env: { V2VM_TIMEOUT: '1500', ...env, ...extraEnv } });
   console.log(`=== ${name}: guest exited ${r.status ?? r.signal} after ${Math.round((Date.now() - t0) / 1000)} s${r.status === 124 ? ' (timeout: V2VM_TIMEOUT)' : r.status === 125 ? ' (the guest died: see its console log above)' : ''} ===`);
   if (r.status !== 0) failed.push(name);
 }
 // Pure cgroup v2 (no systemd, the root cgroup, every controller enabled), ~4 min. TSRUN_TEST_SOFT_RDMA=1:
 // the guest is thrown away, so resources.test.ts may make a soft-RoCE device for rdma.max.
 guestPass('v2', [], [{ files: ['test/integration/cgroups.test.ts', 'test/integration/resources.test.ts', 'test/integration/lifecycle.test.ts', 'test/integration/exec.test.ts'], env: { TSRUN_TEST_SOFT_RDMA: '1' } }]);
-// systemd 252 + D-Bus + cgroup v2 (~4 min): the systemd cgroup driver (--systemd-cgroup) on the
-// default runtime and on Node, the clients on it, and (TSRUN_GUEST_FULL=1, +3-6 min) the lifecycle
-// suites with --systemd-cgroup before every command (TSRUN_TEST_GLOBALS, test/helpers/sandbox.ts).
+// systemd 252 + D-Bus + cgroup v2, one boot (~15 min here): the systemd cgroup driver
+// (--systemd-cgroup) on the default runtime and on Node, the clients on it, the lifecycle suites with
+// --systemd-cgroup before every command (TSRUN_TEST_GLOBALS, test/helpers/sandbox.ts), and the CRI
+// suite with SystemdCgroup = true (~7 min). TSRUN_GUEST_QUICK=1 leaves out the last two.
 guestPass('systemd', ['--systemd'], [
   { files: ['test/integration/systemd', 'test/clients/systemd-clients'] },
   { files: ['test/integration/systemd'], env: { TSRUN_BIN: join(root, 'build/tsrun-node') } },
-  ...(process.env.TSRUN_GUEST_FULL ? [{ files: ['test/integration/lifecycle', 'test/integration/exec', 'test/integration/resources'], env: { TSRUN_TEST_GLOBALS: '--systemd-cgroup' } }] : []),
-]);
+  ...(process.env.TSRUN_GUEST_QUICK === '1' ? [] : [
+    { files: ['test/integration/lifecycle.test.ts', 'test/integration/exec.test.ts', 'test/integration/resources.test.ts'], env: { TSRUN_TEST_GLOBALS: '--systemd-cgroup' } },
+    { files: ['test/clients/cri.test.ts'], env: { TSRUN_CRI_SYSTEMD: '1' } },
+  ]),
+], { V2VM_TIMEOUT: '2700' });
 
 if (failed.length) {
   console.error(`\nnpm test: failed passes: ${failed.join(', ')}`);
