@@ -365,7 +365,8 @@ describe.skipIf(skip)('runtime.md: kill', () => {
   it('runtime.md: "This operation MUST send the specified signal to the container process." (running)', () => {
     const { b } = running('kr', undefined, `trap "echo usr1 > /tmp/sig; exit 0" USR1; ${LOOP}`);
     expect(sb.run(['kill', 'kr', 'SIGUSR1']).code).toBe(0);
-    expect(waitUntil(() => existsSync(join(b, 'rootfs/tmp/sig')))).toBe(true);
+    // The trap makes the file before it writes the line: wait for the whole line.
+    expect(waitUntil(() => existsSync(join(b, 'rootfs/tmp/sig')) && readFileSync(join(b, 'rootfs/tmp/sig'), 'utf8').endsWith('\n'))).toBe(true);
     expect(readFileSync(join(b, 'rootfs/tmp/sig'), 'utf8')).toBe('usr1\n');
   });
 

@@ -100,8 +100,10 @@ export function start(store: StateStore, id: string, hookCwd?: string): void {
     try {
       runHooks('poststart', hooksOf(rec).poststart, stateJson(rec, 'running'), { cwd: hookCwd });
     } catch (e) {
-      // runtime-spec 1.3: a failing poststart hook fails start; runc then kills the container.
-      killAll(rec, SIGKILL);
+      // runtime-spec 1.3: a failing poststart hook fails start; runc then kills the container. A
+      // process that has already exited (ESRCH while signalling it) is no error of its own: the
+      // hook's failure is the one to report.
+      try { killAll(rec, SIGKILL); } catch {}
       throw e;
     }
   } finally {
@@ -214,12 +216,21 @@ export function destroy(store: StateStore, id: string, force: boolean, log: Logg
     const status = store.status(rec);
     if (status !== 'stopped') {
       if (status !== 'created' && status !== 'creating' && !force) throw fail(`cannot delete container ${id} that is not stopped: ${status}`, { hint: 'stop it with tsrun kill, or use delete --force' });
-      const pidfd = sys().pidfdOpen(rec.pid);
+      // The init may exit between the status check and here (a poststart hook failed and start
+      // killed it, or the process just ended): ESRCH is the container having stopped meanwhile.
+      let pidfd: number | undefined;
       try {
-        killAll(rec, SIGKILL);
-        if (!waitExit(pidfd, 10_000)) throw fail(`container ${id} did not die within 10s of SIGKILL`);
-      } finally {
-        closeSync(pidfd);
+        pidfd = sys().pidfdOpen(rec.pid);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
+      if (pidfd !== undefined) {
+        try {
+          killAll(rec, SIGKILL);
+          if (!waitExit(pidfd, 10_000)) throw fail(`container ${id} did not die within 10s of SIGKILL`);
+        } finally {
+          closeSync(pidfd);
+        }
       }
     }
     const hm = rec.tsrun.hostMounts as { rootfs: string; before: string | null } | undefined;
