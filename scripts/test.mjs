@@ -75,7 +75,13 @@ function guestPass(name, v2vmArgs, runs, extraEnv = {}) {
 }
 // Pure cgroup v2 (no systemd, the root cgroup, every controller enabled), ~4 min. TSRUN_TEST_SOFT_RDMA=1:
 // the guest is thrown away, so resources.test.ts may make a soft-RoCE device for rdma.max.
-guestPass('v2', [], [{ files: ['test/integration/cgroups.test.ts', 'test/integration/resources.test.ts', 'test/integration/lifecycle.test.ts', 'test/integration/exec.test.ts'], env: { TSRUN_TEST_SOFT_RDMA: '1' } }]);
+// cgroups.test.ts runs first and on its own: after the other three suites had run in the same boot,
+// its in-process events test (streams stats and an OOM) hung twice today with the guest idle (cause
+// not found yet; alone in a fresh guest it passes in ~20 s).
+guestPass('v2', [], [
+  { files: ['test/integration/cgroups.test.ts'] },
+  { files: ['test/integration/resources.test.ts', 'test/integration/lifecycle.test.ts', 'test/integration/exec.test.ts'], env: { TSRUN_TEST_SOFT_RDMA: '1' } },
+]);
 // systemd 252 + D-Bus + cgroup v2, one boot (~15 min here): the systemd cgroup driver
 // (--systemd-cgroup) on the default runtime and on Node, the clients on it, the lifecycle suites with
 // --systemd-cgroup before every command (TSRUN_TEST_GLOBALS, test/helpers/sandbox.ts), and the CRI
