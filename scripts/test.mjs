@@ -6,7 +6,7 @@
 // Last, the cgroup suites run again inside a throwaway qemu guest with pure cgroup v2, and in one with systemd (guestPass).
 //   node scripts/test.mjs [--only default|node|single|v2|systemd]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,11 +24,34 @@ execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', root], { cwd: root, stdio: 'inherit', env });
 
 const failed = [];
+// Each vitest run also writes a JSON report, so the end of the output (what CI keeps) lists every
+// failing test of every pass with the first lines of its error, however long the run was.
+const reports = join(root, 'build/test-results');
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+const reportArgs = (file) => ['--reporter=default', '--reporter=json', `--outputFile.json=${join(reports, file)}`];
 function pass(name, extraEnv, files = []) {
   if (only && only !== name) return;
   console.log(`\n=== tests: ${name}${extraEnv.TSRUN_BIN ? ` (TSRUN_BIN=${extraEnv.TSRUN_BIN})` : ''} ===`);
-  const r = spawnSync(process.execPath, [vitest, 'run', ...files], { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  const r = spawnSync(process.execPath, [vitest, 'run', ...reportArgs(`${name}.json`), ...files], { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
   if (r.status !== 0) failed.push(name);
+}
+function failures() {
+  const lines = [];
+  for (const f of existsSync(reports) ? readdirSync(reports).sort() : []) {
+    let rep;
+    try { rep = JSON.parse(readFileSync(join(reports, f), 'utf8')); } catch { lines.push(`${f}: no readable report (the run died?)`); continue; }
+    for (const file of rep.testResults ?? []) {
+      const rel = String(file.name).replace(`${root}/`, '');
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some((a) => a.status === 'failed')) lines.push(`${f.replace(/\.json$/, '')}: ${rel}: ${String(file.message ?? 'failed').split('\n').slice(0, 3).join(' | ')}`);
+      for (const a of file.assertionResults ?? []) {
+        if (a.status !== 'failed') continue;
+        const msg = (a.failureMessages ?? []).join('\n').split('\n').filter((l) => l.trim()).slice(0, 4).join(' | ');
+        lines.push(`${f.replace(/\.json$/, '')}: ${rel} > ${a.fullName}\n    ${msg.slice(0, 600)}`);
+      }
+    }
+  }
+  return lines;
 }
 
 // The default pass runs bin/tsrun as built (build/runtime: the single-file executable when Bun built
@@ -66,7 +89,7 @@ function guestPass(name, v2vmArgs, runs, extraEnv = {}) {
   const script = [
     'mkdir -p /var/cache/tsrun && mount -t tmpfs -o mode=0755 tsrun-cache /var/cache/tsrun || exit 1',
     'st=0',
-    ...runs.map((r) => `env ${Object.entries(r.env ?? {}).map(([k, v]) => q(`${k}=${v}`)).join(' ')} ${q(process.execPath)} ${q(vitest)} run ${r.files.map(q).join(' ')} || st=1`),
+    ...runs.map((r, i) => `env ${Object.entries(r.env ?? {}).map(([k, v]) => q(`${k}=${v}`)).join(' ')} ${q(process.execPath)} ${q(vitest)} run ${[...reportArgs(`${name}-${i + 1}.json`), ...r.files].map(q).join(' ')} || st=1`),
     'exit $st',
   ].join('\n');
   const r = spawnSync(V2VM, [...v2vmArgs, '--', 'sh', '-c', script], { cwd: root, stdio: 'inherit', env: { V2VM_TIMEOUT: '1500', ...env, ...extraEnv } });
@@ -96,6 +119,8 @@ guestPass('systemd', ['--systemd'], [
 ], { V2VM_TIMEOUT: '2700' });
 
 if (failed.length) {
+  const why = failures();
+  if (why.length) console.error(`\nnpm test: failing tests (reports in build/test-results/):\n${why.join('\n')}`);
   console.error(`\nnpm test: failed passes: ${failed.join(', ')}`);
   process.exit(1);
 }
